@@ -1,0 +1,69 @@
+/** Byte helpers shared by crypto/, protocol/ and the adapters: Web APIs only (docs/style.md §1). */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 octets of a JS string (lone surrogates become U+FFFD: callers validate first where it matters). */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** Decode UTF-8 strictly; returns undefined on malformed input instead of throwing. */
+export function fromUtf8(b: Uint8Array): string | undefined {
+  try {
+    return decoder.decode(b);
+  } catch {
+    return undefined;
+  }
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+const HEX = '0123456789abcdef';
+
+export function bytesToHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += HEX[x >> 4]! + HEX[x & 15]!;
+  return s;
+}
+
+/** Strict hex decoding (even length, [0-9a-fA-F] only); undefined on anything else. */
+export function hexToBytes(h: string): Uint8Array | undefined {
+  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) return undefined;
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Compare two byte strings in time that depends only on their lengths (docs/style.md §9). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** Overwrite a secret buffer once it is no longer needed. */
+export function wipe(b: Uint8Array | undefined): void {
+  if (b) b.fill(0);
+}
+
+/** Injected randomness: returns n fresh random octets. Production uses WebCrypto; tests inject a fixed stream. */
+export type RandomSource = (n: number) => Uint8Array;
+
+export const webRandom: RandomSource = (n) => {
+  const out = new Uint8Array(n);
+  // getRandomValues is limited to 65536 octets per call.
+  for (let o = 0; o < n; o += 65536) crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)));
+  return out;
+};
