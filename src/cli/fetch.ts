@@ -25,6 +25,7 @@ interface Outcome {
   body: Buffer;
 }
 
+
 export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<FetchIo, 'stdout' | 'stderr'>): Promise<number> {
   const p = parseArgs(argv, { values: ['user', 'requests'], flags: ['verbose', 'insecure'] });
   if (p.positional.length !== 1) throw new UsageError('give exactly one URL');
@@ -50,7 +51,7 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
   const run = async (): Promise<Outcome> => {
     let { seq, action } = client.beginRequest(url.href);
     let status = 0;
-    let body = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
     for (let hops = 0; hops < 8; hops++) {
       if (action.type === 'send') {
         log(`> GET ${url.href}${action.authorization ? `\n> Authorization: ${action.authorization}` : ''}`);

@@ -466,6 +466,7 @@ export class MutualClient {
         if (res.status >= 500 && res.status <= 599) {
           return this.finish(seq, { type: 'unauthenticated', serverError: true });
         }
+        this.discardSession(seq.verify.sessionKey, seq.verify.sid);
         return this.fail(
           seq,
           'ERR_MUTUAL_SERVER_AUTH',
@@ -839,10 +840,10 @@ function classify(res: ResponseInput): Classified {
 /** The RFC 8053 Authentication-Control entry for the Mutual scheme and this realm, if any. */
 function controlFor(res: ResponseInput, realm: string): AuthenticationControl | undefined {
   for (const f of headerList(res.headers, 'authentication-control')) {
-    const parsed = parseAuthenticationControl(f);
+    const parsed = parseAuthenticationControl(f, realm);
     if (!parsed.ok) continue;
     const entry = parsed.value.get('mutual');
-    if (entry && (entry.realm === undefined || entry.realm === realm)) return entry;
+    if (entry) return entry;
   }
   return undefined;
 }

@@ -131,11 +131,9 @@ function decodeExtValue(text: string, utf8Only: boolean): Decoded {
   const isUtf8 = charset === 'utf-8';
   if (!isUtf8 && !(charset === 'iso-8859-1' && !utf8Only)) return { ok: false, reason: 'unsupported-charset' };
   for (let i = q1 + 1; i < q2; i++) {
+    // Language-Tag (RFC 5646): letters, digits and "-" only. Its value is not used (RFC 8120 §3.1: empty).
     const c = text.charCodeAt(i);
-    // Language-Tag (RFC 5646) uses letters, digits and "-" only.
-    if (!(is(c, C_ATTR) && c !== 0x2e && c !== 0x21 && c !== 0x23 && c !== 0x24 && c !== 0x26 && c !== 0x2b && c !== 0x5e && c !== 0x5f && c !== 0x60 && c !== 0x7c && c !== 0x7e)) {
-      return { ok: false, reason: 'invalid-ext-value' };
-    }
+    if (!(c === 0x2d || (c < 0x80 && /[A-Za-z0-9]/.test(text[i]!)))) return { ok: false, reason: 'invalid-ext-value' };
   }
   const bytes = new Uint8Array(text.length - q2 - 1);
   let n = 0;
@@ -154,7 +152,11 @@ function decodeExtValue(text: string, utf8Only: boolean): Decoded {
     }
   }
   const raw = bytes.subarray(0, n);
-  if (!isUtf8) return { ok: true, value: String.fromCharCode(...raw) };
+  if (!isUtf8) {
+    let latin1 = '';
+    for (const b of raw) latin1 += String.fromCharCode(b);
+    return { ok: true, value: latin1 };
+  }
   const value = decodeUtf8(raw);
   return value === undefined ? { ok: false, reason: 'invalid-utf8' } : { ok: true, value };
 }

@@ -242,7 +242,7 @@ export function entryFromRecord(r: VerifierRecord): Result<VerifierEntry> {
  * `mutual verifier --file F`: append a record to F in the verifier file format (the `append` the CLI is
  * given). Throws a MutualError when the record or the file is unusable.
  */
-export async function appendVerifierRecord(file: string, r: VerifierRecord): Promise<void> {
+export async function appendVerifierEntry(file: string, r: VerifierRecord): Promise<void> {
   const e = entryFromRecord(r);
   if (!e.ok) throw e.error;
   const done = await appendVerifier(file, e.value);

@@ -1,0 +1,322 @@
+/**
+ * `mutual serve`: the demo Mutual site (no files given), a site from `--config FILE`, or one protected area
+ * for scripts and tests (`--origin URL --realm R --algorithm A --verifiers FILE` → `/private/`), over HTTP
+ * (validation=host) or HTTPS (validation=tls-server-end-point, vh from the server's own certificate).
+ * Prints `listening on <url>` once it accepts requests; one log line per request; stops on SIGINT/SIGTERM.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ALGORITHM_NAMES } from '../crypto/algorithms.ts';
+import { webRandom } from '../bytes.ts';
+import { originOf, singleServerScope } from '../protocol/realm.ts';
+import { parseArgs, positiveInt, UsageError } from './args.ts';
+import {
+  demoAreas, demoUsers, isAlgorithmName, parseServerConfig, singleArea, type ServerConfig,
+} from '../server/config.ts';
+import { createDemoSite } from '../server/demo-site.ts';
+import { createMutualHandler, MISBEHAVIOURS, type Misbehaviour, type ProtectedArea } from '../server/handler.ts';
+import { generateSelfSigned, tlsServerEndPointVh } from '../server/tls.ts';
+import { loadVerifierFile, makeVerifier, VerifierStore } from '../server/verifier-file.ts';
+import type { SessionTableOptions } from '../server/session-table.ts';
+
+export interface ServeIo {
+  stdout?: (line: string) => void;
+  stderr?: (line: string) => void;
+  /** Stops the server (tests); SIGINT and SIGTERM do the same for the command line. */
+  signal?: AbortSignal;
+  /** Called once listening, with the URL printed in the `listening on` line. */
+  onListening?: (url: string) => void;
+}
+
+const HELP = `mutual serve [options]
+
+  (no files)                      the demo site: /p256/ /p521/ /dl2048/ /dl4096/ /optional/, demo users printed below
+  --config FILE                   a site from a JSON configuration (see src/server/config.ts)
+  --realm R --algorithm A --verifiers FILE
+                                  single-area mode: only /private/ (a page with 40 protected subresources)
+  --port P                        TCP port (default 8080; 0 picks a free port)
+  --host H                        address to listen on (default 127.0.0.1)
+  --origin URL                    the public origin: vh and auth-scope come from it, never from Host
+                                  (default http(s)://<host>:<port>)
+  --auth-scope S                  auth-scope of the single area (default: the single-server scope of --origin)
+  --verifiers FILE                verifier file written by \`mutual verifier --file FILE\`
+  --tls self-signed               HTTPS with a throwaway certificate (needs the openssl command)
+  --tls-cert FILE --tls-key FILE  HTTPS with this certificate and key (PEM)
+  --demo-password P               the same password for every demo user (default: random, printed)
+  --unknown-users fake|user-unknown
+                                  unknown users get a fake key exchange (default) or reason=user-unknown
+  --session-time S --nc-max N --nc-window W --max-sessions N --max-pending N
+                                  session table settings
+  --misbehave X                   TEST ONLY: ${MISBEHAVIOURS.join(' | ')}
+  --quiet                         no per-request log lines
+`;
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<number> {
+  const out = io.stdout ?? ((s: string) => process.stdout.write(`${s}\n`));
+  const err = io.stderr ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const p = parseArgs(argv, {
+    values: [
+      'port', 'host', 'origin', 'verifiers', 'config', 'realm', 'algorithm', 'auth-scope', 'tls', 'tls-cert', 'tls-key',
+      'misbehave', 'unknown-users', 'demo-password', 'session-time', 'nc-max', 'nc-window', 'max-sessions', 'max-pending',
+    ],
+    flags: ['quiet', 'help'],
+  });
+  if (p.flags.has('help')) {
+    out(HELP);
+    return 0;
+  }
+  if (p.positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])}`);
+  const port = positiveInt(p, 'port', 8080);
+  if (port > 65535) throw new UsageError('--port must be at most 65535');
+  const host = p.values.get('host') ?? '127.0.0.1';
+  const realm = p.values.get('realm');
+  const algorithm = p.values.get('algorithm');
+  const single = realm !== undefined || algorithm !== undefined;
+  if (single) {
+    if (realm === undefined || algorithm === undefined) throw new UsageError('single-area mode needs both --realm and --algorithm');
+    if (!isAlgorithmName(algorithm)) throw new UsageError(`unknown algorithm ${JSON.stringify(algorithm)}; use one of ${ALGORITHM_NAMES.join(', ')}`);
+    if (!p.values.has('verifiers')) throw new UsageError('single-area mode needs --verifiers FILE');
+    if (p.values.has('config')) throw new UsageError('--config cannot be combined with --realm/--algorithm');
+  } else if (p.values.has('auth-scope')) {
+    throw new UsageError('--auth-scope is for single-area mode (--realm, --algorithm)');
+  }
+  const misbehave = p.values.get('misbehave');
+  if (misbehave !== undefined && !(MISBEHAVIOURS as readonly string[]).includes(misbehave)) {
+    throw new UsageError(`--misbehave must be one of ${MISBEHAVIOURS.join(', ')}`);
+  }
+  const unknownUsers = p.values.get('unknown-users');
+  if (unknownUsers !== undefined && unknownUsers !== 'fake' && unknownUsers !== 'user-unknown') {
+    throw new UsageError('--unknown-users must be fake or user-unknown');
+  }
+  const tlsMode = p.values.get('tls');
+  if (tlsMode !== undefined && tlsMode !== 'self-signed') throw new UsageError('--tls takes the value self-signed');
+  const certFile = p.values.get('tls-cert');
+  const keyFile = p.values.get('tls-key');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (tlsMode !== undefined && certFile !== undefined) throw new UsageError('use either --tls self-signed or --tls-cert/--tls-key');
+  const tls = tlsMode !== undefined || certFile !== undefined;
+  const originArg = p.values.get('origin');
+  if (originArg !== undefined) {
+    const o = originOf(originArg);
+    if (!o.ok) throw new UsageError(`--origin: ${o.error.message}`);
+    if ((o.value.scheme === 'https') !== tls) {
+      throw new UsageError(`--origin is ${o.value.scheme} but the server speaks ${tls ? 'https' : 'http'} (add or remove --tls)`);
+    }
+  }
+
+  // ---- configuration
+  let config: ServerConfig | undefined;
+  const configFile = p.values.get('config');
+  if (configFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(configFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${configFile}: ${(e as Error).message}`);
+    }
+    const c = parseServerConfig(text, configFile);
+    if (!c.ok) throw new UsageError(c.error.message);
+    config = c.value;
+  }
+  const sessionOptions: SessionTableOptions = { ...(config?.sessions ?? {}) };
+  const setNum = (flag: string, key: 'lifetimeSeconds' | 'ncMax' | 'ncWindow' | 'maxSessions' | 'maxPending') => {
+    if (p.values.has(flag)) {
+      const n = positiveInt(p, flag, 0);
+      if (n < 1) throw new UsageError(`--${flag} must be at least 1`);
+      sessionOptions[key] = n;
+    }
+  };
+  setNum('session-time', 'lifetimeSeconds');
+  setNum('nc-max', 'ncMax');
+  setNum('nc-window', 'ncWindow');
+  setNum('max-sessions', 'maxSessions');
+  setNum('max-pending', 'maxPending');
+
+  const store = new VerifierStore();
+  const verifierFiles: string[] = [];
+  if (config?.verifiers !== undefined && configFile !== undefined) verifierFiles.push(resolve(dirname(configFile), config.verifiers));
+  const vf = p.values.get('verifiers');
+  if (vf !== undefined) verifierFiles.push(vf);
+  for (const f of verifierFiles) {
+    const loaded = await loadVerifierFile(f);
+    if (!loaded.ok) throw new UsageError(loaded.error.message);
+    for (const e of loaded.value.entries()) store.add(e);
+  }
+
+  // ---- TLS
+  let certPem: string | undefined;
+  let keyPem: string | undefined;
+  if (certFile !== undefined && keyFile !== undefined) {
+    try {
+      certPem = await readFile(certFile, 'utf8');
+      keyPem = await readFile(keyFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the TLS certificate or key: ${(e as Error).message}`);
+    }
+  } else if (tlsMode === 'self-signed') {
+    const names = new Set(['localhost', '127.0.0.1']);
+    if (!['0.0.0.0', '::'].includes(host)) names.add(host);
+    if (originArg !== undefined) {
+      const o = originOf(originArg);
+      if (o.ok) names.add(o.value.host.replace(/^\[|\]$/g, ''));
+    }
+    const made = await generateSelfSigned([...names]);
+    if (!made.ok) {
+      err(`mutual serve: ${made.error.message}`);
+      return 1;
+    }
+    certPem = made.value.certPem;
+    keyPem = made.value.keyPem;
+  }
+  let tlsVh: Uint8Array | undefined;
+  if (certPem !== undefined) {
+    const vh = tlsServerEndPointVh(certPem);
+    if (!vh.ok) {
+      err(`mutual serve: ${vh.error.message}`);
+      return 1;
+    }
+    tlsVh = vh.value;
+  }
+
+  // ---- listen first (port 0 → the real port is part of the default origin), answer 503 until ready
+  let app: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (app) {
+      app(req, res);
+      return;
+    }
+    res.statusCode = 503;
+    res.setHeader('Retry-After', '1');
+    res.end('starting\n');
+  };
+  // 32 KiB of header section: an Authorization field over the handler's 16 KiB limit still reaches it (→ 400).
+  const maxHeaderSize = 32 * 1024;
+  const server =
+    certPem !== undefined && keyPem !== undefined
+      ? https.createServer({ cert: certPem, key: keyPem, maxHeaderSize }, onRequest)
+      : http.createServer({ maxHeaderSize }, onRequest);
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  try {
+    await new Promise<void>((ok, ko) => {
+      server.once('error', ko);
+      server.listen(port, host, () => {
+        server.off('error', ko);
+        ok();
+      });
+    });
+  } catch (e) {
+    err(`mutual serve: cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    return 1;
+  }
+  const actualPort = (server.address() as AddressInfo).port;
+  const scheme = tls ? 'https' : 'http';
+  const listenUrl = `${scheme}://${hostForUrl(host)}:${actualPort}`;
+  const bindHostForOrigin = ['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host;
+  const origin = originArg ?? config?.origin ?? `${scheme}://${hostForUrl(bindHostForOrigin)}:${actualPort}`;
+
+  const stop = (): Promise<void> =>
+    new Promise((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
+
+  let sweeper: NodeJS.Timeout | undefined;
+  try {
+    const o = originOf(origin);
+    if (!o.ok) throw new UsageError(`origin ${origin}: ${o.error.message}`);
+    const defaultScope = singleServerScope(o.value);
+    let areas: ProtectedArea[];
+    let users: Array<{ user: string; password: string }> = [];
+    if (single) {
+      areas = singleArea(realm!, algorithm as typeof ALGORITHM_NAMES[number], p.values.get('auth-scope'));
+    } else if (config) {
+      areas = config.areas;
+      users = config.demoUsers ?? [];
+    } else {
+      areas = demoAreas();
+      if (verifierFiles.length === 0) users = demoUsers(webRandom, p.values.get('demo-password'));
+    }
+    // Demo users: verifiers derived now, for every protection space (the passwords live only in memory).
+    const spaces = new Map<string, { algorithm: ProtectedArea['algorithm']; authScope: string; realm: string }>();
+    for (const a of areas) {
+      const s = { algorithm: a.algorithm, authScope: a.authScope ?? defaultScope, realm: a.realm };
+      spaces.set(JSON.stringify(s), s);
+    }
+    for (const u of users) {
+      for (const s of spaces.values()) {
+        const v = await makeVerifier({ ...s, username: u.user, password: u.password });
+        if (!v.ok) throw new UsageError(`demo user ${JSON.stringify(u.user)}: ${v.error.message}`);
+        store.add(v.value);
+      }
+    }
+    for (const s of spaces.values()) {
+      if (store.usersOf(s).length === 0) {
+        err(`mutual serve: warning: no verifier for realm "${s.realm}" (${s.algorithm}, auth-scope ${s.authScope}); every login there fails`);
+      }
+    }
+    if (misbehave !== undefined) err(`mutual serve: WARNING: --misbehave ${misbehave} (TEST ONLY): this server breaks the protocol on purpose`);
+
+    const quiet = p.flags.has('quiet');
+    const handler = createMutualHandler({
+      origin,
+      areas,
+      verifiers: store,
+      sessions: sessionOptions,
+      ...(tlsVh ? { tlsVh } : {}),
+      ...(unknownUsers !== undefined ? { unknownUsers } : (config?.unknownUsers ? { unknownUsers: config.unknownUsers } : {})),
+      ...(quiet ? {} : { log: (line: string) => out(line) }),
+      ...(misbehave !== undefined ? { misbehave: misbehave as Misbehaviour } : {}),
+    });
+    const usersNote =
+      users.length > 0
+        ? `${users.map((u) => u.user).join(', ')} — the passwords are printed in the server's console.`
+        : 'the users of the verifier file.';
+    const site = createDemoSite({ areas, mode: single ? 'single' : 'demo', usersNote, statusPath: '/.well-known/mutual-status' });
+    app = (req, res) => handler(req, res, () => site(req, res));
+    sweeper = setInterval(() => handler.sessions.sweep(), 60_000);
+    sweeper.unref();
+
+    if (users.length > 0) {
+      out('demo users (every realm):');
+      for (const u of users) out(`  ${u.user} / ${u.password}`);
+    }
+    if (origin !== listenUrl) out(`origin ${origin} (vh and auth-scope come from it)`);
+    out(`validation=${handler.validation}${single ? `, realm "${realm}" (${algorithm}) at /private/` : ''}`);
+    out(`listening on ${listenUrl}`);
+    io.onListening?.(listenUrl);
+  } catch (e) {
+    await stop();
+    if (e instanceof UsageError) throw e;
+    err(`mutual serve: ${(e as Error).message}`);
+    return 1;
+  }
+
+  await new Promise<void>((done) => {
+    const finish = () => {
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      io.signal?.removeEventListener('abort', finish);
+      done();
+    };
+    if (io.signal?.aborted) {
+      finish();
+      return;
+    }
+    io.signal?.addEventListener('abort', finish, { once: true });
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+  });
+  if (sweeper) clearInterval(sweeper);
+  await stop();
+  return 0;
+}

@@ -1,0 +1,146 @@
+/**
+ * KAM3 in the elliptic-curve setting (RFC 8121 §3.3): iso-kam3-ec-p256-sha256 and
+ * iso-kam3-ec-p521-sha512; docs/mutual-protocol.md §2 ("element = P(p) = 2x + (y mod 2)").
+ *
+ * Read with RFC 8121 §3.3 beside it. Curve arithmetic is @noble/curves (audited): `multiply` (constant-time
+ * ladder, scalars in [1, r-1]) for secret scalars, `multiplyUnsafe` only for the public hashes t_1, t_2.
+ * Arguments the caller owns (S_c1, S_s1, pi, J) are range-checked by kam3.ts; everything received from the
+ * peer goes through {@link pointOf} (P'()) before any use.
+ */
+import { p256, p521 } from '@noble/curves/nist.js';
+import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
+import { fail, MutualError, ok, type Result } from '../errors.ts';
+import type { Algorithm } from './algorithms.ts';
+import { int, octets } from './encoding.ts';
+import { clientExponent, t1, t2 } from './kam3-common.ts';
+
+type Point = WeierstrassPoint<bigint>;
+
+/** The curve of an EC algorithm (RFC 8121 §3: FIPS 186-4 P-256 / P-521; cofactor h = 1). */
+export function ecCurve(alg: Algorithm): WeierstrassPointCons<bigint> {
+  if (alg.name === 'iso-kam3-ec-p256-sha256') return p256.Point;
+  if (alg.name === 'iso-kam3-ec-p521-sha512') return p521.Point;
+  throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected an EC algorithm, got ${alg.name}`);
+}
+
+/**
+ * OCTETS(P(p)) with P(p) = 2x + (y mod 2) (RFC 8121 §3.3). The point at infinity 0_E has no affine
+ * coordinates and so no P(): undefined (callers turn it into a rejection, as §3.3 requires for K_s1).
+ */
+export function encodePoint(alg: Algorithm, p: Point): Uint8Array | undefined {
+  if (p.is0()) return undefined;
+  const { x, y } = p.toAffine();
+  return octets(2n * x + (y & 1n), alg.elementLength);
+}
+
+/**
+ * P'(v) of RFC 8121 §3.3, as the vectors define it: x = v >> 1, parity = v & 1; x must be below the field
+ * prime, x^3 + ax + b must be a square, and the parity selects y (y = 0 with parity 1 has no point; P-256
+ * and P-521 have no point with y = 0 anyway). The result is an affine point, so never 0_E, and with
+ * h = 1 every curve point is in the order-r group: §3.3's "[h] * K_c1' is not 0_E" holds.
+ */
+export function pointOf(alg: Algorithm, element: Uint8Array, what: string): Result<Point> {
+  const Point = ecCurve(alg);
+  const Fp = Point.Fp;
+  if (element.length !== alg.elementLength) {
+    return fail('ERR_MUTUAL_ENCODING', `expected ${alg.elementLength} octets for ${what}, got ${element.length}`);
+  }
+  const v = int(element);
+  const x = v >> 1n;
+  const parity = v & 1n;
+  if (x >= Fp.ORDER) {
+    return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a curve point: x is not below the field prime`);
+  }
+  const { a, b } = Point.CURVE();
+  const rhs = Fp.add(Fp.add(Fp.mul(Fp.sqr(x), x), Fp.mul(a, x)), b);
+  let y: bigint;
+  try {
+    y = Fp.sqrt(rhs);
+  } catch {
+    return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a curve point: no point has this x`);
+  }
+  if ((y & 1n) !== parity) y = Fp.neg(y);
+  if ((y & 1n) !== parity) {
+    return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a curve point: y = 0 cannot have parity 1`);
+  }
+  const p = Point.fromAffine({ x, y });
+  try {
+    p.assertValidity();
+  } catch {
+    return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a valid curve point`);
+  }
+  if (p.is0()) return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is the point at infinity`);
+  return ok(p);
+}
+
+/**
+ * J(pi) = [pi] * G (RFC 8121 §3.3), as OCTETS(P()). pi ≡ 0 mod r would give 0_E, which has no encoding
+ * (probability ~2^-256 for a PBKDF2 output): thrown as an argument error, the user must pick another password.
+ */
+export function ecJ(alg: Algorithm, pi: bigint): Uint8Array {
+  const Point = ecCurve(alg);
+  const k = pi % Point.Fn.ORDER;
+  const J = k === 0n ? undefined : encodePoint(alg, Point.BASE.multiply(k));
+  if (!J) throw new MutualError('ERR_MUTUAL_ARGUMENT', 'pi ≡ 0 mod r: J(pi) is the point at infinity');
+  return J;
+}
+
+/** K_c1 = P([S_c1] * G) (RFC 8121 §3.3), for 1 <= S_c1 < r (checked by the caller). */
+export function ecKc1(alg: Algorithm, S_c1: bigint): Uint8Array {
+  return encodePoint(alg, ecCurve(alg).BASE.multiply(S_c1))!; // [S]G ≠ 0_E for 0 < S < r
+}
+
+/**
+ * The server's side of RFC 8121 §3.3 after checking K_c1 (K_c1' = P'(K_c1)):
+ *   t_1 = INT(H(octet(1) | OCTETS(K_c1)))
+ *   K_s1 = P([S_s1] * (J(pi) + [t_1] * K_c1')), rejected if it is 0_E
+ *   t_2 = INT(H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1)))
+ *   z = P([S_s1] * (K_c1' + [t_2] * G))
+ * `J` is the stored verifier point, already checked by the caller.
+ */
+export function ecServer(
+  alg: Algorithm,
+  v: { K_c1: Uint8Array; J: Point; S_s1: bigint },
+): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
+  const Point = ecCurve(alg);
+  const r = Point.Fn.ORDER;
+  const checked = pointOf(alg, v.K_c1, 'kc1');
+  if (!checked.ok) return checked;
+  const K_c1 = checked.value;
+
+  const t_1 = t1(alg, v.K_c1);
+  const sum = v.J.add(K_c1.multiplyUnsafe(t_1 % r));
+  const K_s1 = sum.is0() ? undefined : encodePoint(alg, sum.multiply(v.S_s1));
+  if (!K_s1) {
+    // RFC 8121 §3.3 and §5.2: K_s1 = 0_E is rejected, not retried.
+    return fail('ERR_MUTUAL_INVALID_ELEMENT', 'computed K_s1 is the point at infinity: exchange rejected (RFC 8121 §3.3)');
+  }
+
+  const t_2 = t2(alg, v.K_c1, K_s1);
+  const base = K_c1.add(Point.BASE.multiplyUnsafe(t_2 % r));
+  const z = base.is0() ? undefined : encodePoint(alg, base.multiply(v.S_s1));
+  if (!z) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: z is the point at infinity');
+  return ok({ K_s1, z });
+}
+
+/**
+ * The client's side of RFC 8121 §3.3 after checking K_s1:
+ *   z = P([(S_c1 + t_2) / (S_c1 * t_1 + pi) mod r] * P'(K_s1))
+ * `K_c1` is the client's own value (length checked by the caller), pi = INT of the PBKDF2 octets.
+ */
+export function ecClientZ(
+  alg: Algorithm,
+  v: { S_c1: bigint; K_c1: Uint8Array; K_s1: Uint8Array; pi: bigint },
+): Result<Uint8Array> {
+  const checked = pointOf(alg, v.K_s1, 'ks1');
+  if (!checked.ok) return checked;
+  const K_s1 = checked.value;
+
+  const t_1 = t1(alg, v.K_c1);
+  const t_2 = t2(alg, v.K_c1, v.K_s1);
+  const exponent = clientExponent(alg, { S_c1: v.S_c1, t_1, t_2, pi: v.pi });
+  // No exponent (S_c1·t_1 + pi ≡ 0) or exponent 0 (z = 0_E, no encoding): probability ~2^-256.
+  const z = exponent === undefined || exponent === 0n ? undefined : encodePoint(alg, K_s1.multiply(exponent));
+  if (!z) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: the client exponent is undefined or 0');
+  return ok(z);
+}

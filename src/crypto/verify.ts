@@ -1,0 +1,53 @@
+/**
+ * The key-confirmation values VK_c and VK_s (RFC 8120 §12.2, used by RFC 8121 §3.1); docs/mutual-protocol.md
+ * §2 and §4 (constant-time comparison of vks / vkc).
+ *
+ *   VK_c = INT(H(octet(4) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z) | VI(nc) | VS(vh)))
+ *   VK_s = INT(H(octet(3) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z) | VI(nc) | VS(vh)))
+ *
+ * Both are carried at the hash's natural length, so the functions return the hash octets.
+ */
+import { constantTimeEqual } from '../bytes.ts';
+import { MutualError } from '../errors.ts';
+import { hashOf, type Algorithm } from './algorithms.ts';
+import { octet, vi, vs } from './encoding.ts';
+
+export interface VerifyInput {
+  K_c1: Uint8Array;
+  K_s1: Uint8Array;
+  /** OCTETS(z), secret. */
+  z: Uint8Array;
+  /** The nonce number of the request (RFC 8120 §6). */
+  nc: number | bigint;
+  /** The octets of vh (RFC 8120 §7), e.g. the UTF-8 of "https://example.com:443" for validation=host. */
+  vh: Uint8Array;
+}
+
+function vk(alg: Algorithm, tag: 3 | 4, v: VerifyInput): Uint8Array {
+  for (const [what, b] of [['K_c1', v.K_c1], ['K_s1', v.K_s1], ['z', v.z]] as const) {
+    if (!(b instanceof Uint8Array) || b.length !== alg.elementLength) {
+      throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected ${alg.elementLength} octets for ${what}, got ${b instanceof Uint8Array ? b.length : typeof b}`);
+    }
+  }
+  return hashOf(alg, octet(tag), v.K_c1, v.K_s1, v.z, vi(v.nc), vs(v.vh));
+}
+
+/** VK_c (hash octets) — sent by the client in req-VFY-C as `vkc`. */
+export function computeVkc(alg: Algorithm, v: VerifyInput): Uint8Array {
+  return vk(alg, 4, v);
+}
+
+/** VK_s (hash octets) — sent by the server in 200-VFY-S as `vks`. */
+export function computeVks(alg: Algorithm, v: VerifyInput): Uint8Array {
+  return vk(alg, 3, v);
+}
+
+/** Whether a received vkc (decoded octets) is the expected VK_c; compared without early exit. */
+export function checkVkc(alg: Algorithm, v: VerifyInput, received: Uint8Array): boolean {
+  return constantTimeEqual(computeVkc(alg, v), received);
+}
+
+/** Whether a received vks (decoded octets) is the expected VK_s; compared without early exit. */
+export function checkVks(alg: Algorithm, v: VerifyInput, received: Uint8Array): boolean {
+  return constantTimeEqual(computeVks(alg, v), received);
+}

@@ -1,0 +1,125 @@
+/**
+ * The one typed map of every message between the popup / extension pages / content script and the
+ * background (docs/style.md §6), the result shape that crosses the boundary (§5: nothing throws across
+ * messaging), and which senders may send what (§7: content scripts ask for status only).
+ */
+
+export type TabState = 'none' | 'available' | 'verified' | 'failed';
+
+export type LoginReasonView = 'initial' | 'auth-failed' | 'session-expired' | 'reauth-needed' | 'optional';
+
+/** A login the background wants (or offers): what the login UI shows. Never carries keys. */
+export interface LoginView {
+  tabId: number;
+  url: string;
+  host: string;
+  server: string;
+  realm: string;
+  algorithm: string;
+  authScope: string;
+  validation: string;
+  reason: LoginReasonView;
+  username?: string;
+  /** True when the user asked for it (optional authentication); false when the site demanded it. */
+  optional: boolean;
+  /** RFC 8053 location-when-unauthenticated: where Cancel goes. */
+  cancelLocation?: string;
+}
+
+/** What the UI may see of a session (no sid secrets besides the public sid, no keys, no pi). */
+export interface SessionView {
+  key: string;
+  server: string;
+  realm: string;
+  algorithm: string;
+  authScope: string;
+  validation: string;
+  username: string;
+  active: boolean;
+  verifiedSince?: number;
+  requestsVerified: number;
+  expiresAt?: number;
+  /** Whether pi is remembered for silent re-keying. */
+  remembered: boolean;
+}
+
+export interface FailureView {
+  at: number;
+  url: string;
+  host: string;
+  code: string;
+  message: string;
+  /** 'server-failed' = the server did not prove itself; 'declined' = a challenge we cannot satisfy. */
+  kind: 'server-failed' | 'declined';
+}
+
+export interface TabStatusView {
+  tabId: number;
+  state: TabState;
+  url?: string;
+  host?: string;
+  session?: SessionView;
+  login?: LoginView;
+  lastFailure?: FailureView;
+  /** Requests of this tab verified since it was attached. */
+  requestsVerified: number;
+}
+
+export interface IndicatorView {
+  show: boolean;
+  host?: string;
+  realm?: string;
+  username?: string;
+  phrase?: string;
+}
+
+export type LoginOutcome =
+  | { result: 'verified'; session: SessionView }
+  | { result: 'wrong-credentials'; message: string }
+  | { result: 'server-failed'; message: string }
+  | { result: 'declined'; message: string }
+  | { result: 'error'; message: string };
+
+/** Every message: its request fields and the value of a successful answer. */
+export interface MessageMap {
+  /** Content script → background: may the page show the verified indicator, and with what? */
+  indicator: { req: Record<string, never>; res: IndicatorView };
+  /** Extension page → background: the trust status of a tab (the popup's current tab by default). */
+  'tab-status': { req: { tabId?: number }; res: TabStatusView };
+  /** Extension page → background: every session the client knows. */
+  sessions: { req: Record<string, never>; res: SessionView[] };
+  /** Extension page → background: the user's credentials for the tab's pending (or offered) login. */
+  login: { req: { tabId: number; username: string; password: string }; res: LoginOutcome };
+  /** Extension page → background: the user declined to log in (RFC 8053 location-when-unauthenticated). */
+  'cancel-login': { req: { tabId: number }; res: { location?: string } };
+  /** Extension page → background: show the login form for an optional-authentication offer. */
+  'offer-login': { req: { tabId: number }; res: LoginView | null };
+  /** Extension page → background: log out of a session (and forget the remembered key if asked). */
+  logout: { req: { key: string; forget: boolean; tabId?: number }; res: { location?: string } };
+  /** Extension page → background: the personal phrase shown by the in-page indicator. */
+  'get-phrase': { req: Record<string, never>; res: { phrase: string } };
+  'set-phrase': { req: { phrase: string }; res: { phrase: string } };
+}
+
+export type MessageName = keyof MessageMap;
+
+export type MessageRequest<N extends MessageName> = { type: N } & MessageMap[N]['req'];
+export type AnyMessageRequest = { [N in MessageName]: MessageRequest<N> }[MessageName];
+
+export type ErrorCode = 'ERR_EXT_FORBIDDEN' | 'ERR_EXT_BAD_MESSAGE' | 'ERR_EXT_NO_TAB' | 'ERR_EXT_INTERNAL' | 'ERR_EXT_NOT_FOUND';
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+
+export const MESSAGE_NAMES: readonly MessageName[] = [
+  'indicator', 'tab-status', 'sessions', 'login', 'cancel-login', 'offer-login', 'logout', 'get-phrase', 'set-phrase',
+];
+
+/** Who sent a message, judged by the background from the sender (never from the message itself). */
+export type Trust = 'extension-page' | 'content-script' | 'untrusted';
+
+/** What each kind of sender may ask (docs/style.md §7). */
+export const ALLOWED: Readonly<Record<Trust, ReadonlySet<MessageName>>> = {
+  'extension-page': new Set(MESSAGE_NAMES),
+  'content-script': new Set<MessageName>(['indicator']),
+  untrusted: new Set<MessageName>(),
+};
