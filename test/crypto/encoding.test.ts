@@ -82,7 +82,11 @@ describe('VS (RFC 8120 §12.1)', () => {
   });
 
   it('a string is its UTF-8 octets', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => expect(vs(s)).toEqual(vs(utf8(s)))));
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => {
+        expect(vs(s)).toEqual(vs(utf8(s)));
+      }),
+    );
   });
 });
 

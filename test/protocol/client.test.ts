@@ -270,11 +270,13 @@ describe('what never prompts, and what is declined', () => {
     const srv = await server();
     const { client } = makeClient();
     expect((await run(client, srv, URL1, alice)).final.type).toBe('verified');
-    const a = client.beginRequest(URL1);
-    expect(client.handleResponse(a.seq, { status: 200, headers: {} }).type).toBe('server-failed');
     const b = client.beginRequest(URL1);
+    expect(b.action).toMatchObject({ type: 'send', message: 'req-VFY-C' });
     const out = client.handleResponse(b.seq, { status: 503, headers: {} });
     expect(out).toMatchObject({ type: 'unauthenticated', serverError: true });
+    const a = client.beginRequest(URL1);
+    expect(a.action).toMatchObject({ type: 'send', message: 'req-VFY-C' });
+    expect(client.handleResponse(a.seq, { status: 200, headers: {} }).type).toBe('server-failed');
   });
 
   it('Authentication-Info on a request that carried no session is refused', () => {
