@@ -1,0 +1,218 @@
+/**
+ * Chromium adapter: chrome.debugger + CDP `Fetch` on tabs that are on a Mutual realm. Measured on this
+ * machine (../shared/docs/browser-notes.md): MV3 has no blocking webRequest for a normal install and a DNR
+ * header cannot carry a fresh nc per request, but Fetch pauses every request (add Authorization) and every
+ * response (check Authentication-Info before the page sees the body, or replace it).
+ */
+import type { ChromeApi } from '../chrome.ts';
+import {
+  withAuthorization, type HeaderEntry, type InterceptedRequest, type Interceptor, type InterceptorHandlers,
+  type RequestVerdict, type ResponseVerdict,
+} from './interceptor.ts';
+
+/** The part of CDP `Fetch.requestPaused` this adapter reads. */
+interface RequestPaused {
+  requestId: string;
+  request: { url: string; method: string; headers: Record<string, string> };
+  frameId: string;
+  resourceType: string;
+  responseErrorReason?: string;
+  responseStatusCode?: number;
+  responseHeaders?: HeaderEntry[];
+}
+
+function isRequestPaused(p: unknown): p is RequestPaused {
+  if (typeof p !== 'object' || p === null) return false;
+  const o = p as Partial<RequestPaused>;
+  return typeof o.requestId === 'string' && typeof o.request === 'object' && o.request !== null && typeof o.request.url === 'string';
+}
+
+interface TabAttachment {
+  mainFrameId?: string;
+  network: boolean;
+}
+
+const CDP_VERSION = '1.3';
+
+export function base64FromBytes(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function bytesFromBase64(s: string): Uint8Array | undefined {
+  try {
+    const bin = atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+export class CdpFetchInterceptor implements Interceptor {
+  readonly name = 'cdp-fetch';
+  private readonly tabs = new Map<number, TabAttachment>();
+  private readonly attaching = new Map<number, Promise<boolean>>();
+  private handlers: InterceptorHandlers | undefined;
+
+  constructor(private readonly api: () => ChromeApi) {}
+
+  start(h: InterceptorHandlers): void {
+    this.handlers = h;
+    const dbg = this.api().debugger;
+    dbg.onEvent.addListener((source, method, params) => {
+      if (method !== 'Fetch.requestPaused' || source.tabId === undefined || !isRequestPaused(params)) return;
+      void this.onPaused(source.tabId, params);
+    });
+    dbg.onDetach.addListener((source, reason) => {
+      if (source.tabId === undefined) return;
+      this.tabs.delete(source.tabId);
+      h.onDetached(source.tabId, reason);
+    });
+  }
+
+  isAttached(tabId: number): boolean {
+    return this.tabs.has(tabId);
+  }
+
+  attach(tabId: number, opts: { network?: boolean } = {}): Promise<boolean> {
+    const existing = this.tabs.get(tabId);
+    if (existing) {
+      if (opts.network && !existing.network) return this.enableNetwork(tabId).then(() => true);
+      return Promise.resolve(true);
+    }
+    const inFlight = this.attaching.get(tabId);
+    if (inFlight) return inFlight;
+    const p = this.doAttach(tabId, opts.network === true).finally(() => this.attaching.delete(tabId));
+    this.attaching.set(tabId, p);
+    return p;
+  }
+
+  private async doAttach(tabId: number, network: boolean): Promise<boolean> {
+    const dbg = this.api().debugger;
+    try {
+      await dbg.attach({ tabId }, CDP_VERSION);
+    } catch {
+      // Already attached by this extension (e.g. before a service-worker restart)? Then commands still work.
+      try {
+        await dbg.sendCommand({ tabId }, 'Runtime.evaluate', { expression: '0' });
+      } catch {
+        return false;
+      }
+    }
+    try {
+      await dbg.sendCommand({ tabId }, 'Fetch.enable', {
+        patterns: [
+          { urlPattern: '*', requestStage: 'Request' },
+          { urlPattern: '*', requestStage: 'Response' },
+        ],
+      });
+    } catch {
+      await dbg.detach({ tabId }).catch(() => undefined);
+      return false;
+    }
+    const att: TabAttachment = { network: false };
+    this.tabs.set(tabId, att);
+    await this.refreshMainFrame(tabId, att);
+    if (network) await this.enableNetwork(tabId);
+    return true;
+  }
+
+  private async refreshMainFrame(tabId: number, att: TabAttachment): Promise<void> {
+    try {
+      const tree = (await this.api().debugger.sendCommand({ tabId }, 'Page.getFrameTree')) as { frameTree?: { frame?: { id?: string } } };
+      const id = tree.frameTree?.frame?.id;
+      if (typeof id === 'string') att.mainFrameId = id;
+    } catch {
+      /* keep the previous value */
+    }
+  }
+
+  private async enableNetwork(tabId: number): Promise<void> {
+    const att = this.tabs.get(tabId);
+    if (!att || att.network) return;
+    try {
+      // Needed before the response arrives for Network.getCertificate to know the certificate (browser-notes).
+      await this.api().debugger.sendCommand({ tabId }, 'Network.enable', { maxTotalBufferSize: 0, maxResourceBufferSize: 0 });
+      att.network = true;
+    } catch {
+      /* the certificate will be unknown; the engine then declines tls-server-end-point */
+    }
+  }
+
+  async detach(tabId: number): Promise<void> {
+    if (!this.tabs.delete(tabId)) return;
+    await this.api().debugger.detach({ tabId }).catch(() => undefined);
+  }
+
+  async certificate(tabId: number, origin: string): Promise<Uint8Array | undefined> {
+    if (!this.tabs.get(tabId)?.network) return undefined;
+    try {
+      const r = (await this.api().debugger.sendCommand({ tabId }, 'Network.getCertificate', { origin })) as { tableNames?: unknown };
+      const first = Array.isArray(r.tableNames) ? r.tableNames[0] : undefined;
+      return typeof first === 'string' ? bytesFromBase64(first) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether the tab's record already holds a certificate for this origin (else the page must load again). */
+  networkEnabled(tabId: number): boolean {
+    return this.tabs.get(tabId)?.network === true;
+  }
+
+  private async onPaused(tabId: number, p: RequestPaused): Promise<void> {
+    const dbg = this.api().debugger;
+    const target = { tabId };
+    const h = this.handlers;
+    const att = this.tabs.get(tabId) ?? { network: false };
+    if (!this.tabs.has(tabId)) this.tabs.set(tabId, att); // events after a service-worker restart
+    const responseStage = p.responseStatusCode !== undefined || p.responseErrorReason !== undefined;
+    const send = (method: string, params: object) => dbg.sendCommand(target, method, params).catch(() => undefined);
+    const url = p.request.url;
+    if (!h || p.responseErrorReason !== undefined || !/^https?:/i.test(url)) {
+      await send('Fetch.continueRequest', { requestId: p.requestId });
+      return;
+    }
+    if (p.resourceType === 'Document' && att.mainFrameId === undefined) await this.refreshMainFrame(tabId, att);
+    const req: InterceptedRequest = {
+      id: p.requestId,
+      tabId,
+      url,
+      method: p.request.method,
+      headers: Object.entries(p.request.headers).map(([name, value]) => ({ name, value })),
+      mainFrame: p.resourceType === 'Document' && (att.mainFrameId === undefined || p.frameId === att.mainFrameId),
+      document: p.resourceType === 'Document',
+    };
+    if (!responseStage) {
+      let v: RequestVerdict;
+      try {
+        v = await h.onRequest(req);
+      } catch {
+        v = { kind: 'continue' };
+      }
+      if (v.kind === 'block') await send('Fetch.failRequest', { requestId: p.requestId, errorReason: 'BlockedByClient' });
+      else if (v.authorization !== undefined) await send('Fetch.continueRequest', { requestId: p.requestId, headers: withAuthorization(req.headers, v.authorization) });
+      else await send('Fetch.continueRequest', { requestId: p.requestId });
+      return;
+    }
+    let v: ResponseVerdict;
+    try {
+      v = await h.onResponse({ ...req, status: p.responseStatusCode ?? 0, responseHeaders: p.responseHeaders ?? [] });
+    } catch {
+      v = { kind: 'block' }; // fail closed: an unchecked response never reaches the page
+    }
+    if (v.kind === 'continue') await send('Fetch.continueRequest', { requestId: p.requestId });
+    else if (v.kind === 'block') await send('Fetch.failRequest', { requestId: p.requestId, errorReason: 'BlockedByClient' });
+    else {
+      await send('Fetch.fulfillRequest', {
+        requestId: p.requestId,
+        responseCode: v.status,
+        responseHeaders: v.headers,
+        body: base64FromBytes(v.body),
+      });
+    }
+  }
+}
