@@ -53,11 +53,13 @@ export interface Interceptor {
   /** Register the adapter's browser listeners (synchronously, at service-worker start). */
   start(h: InterceptorHandlers): void;
   /** Begin intercepting a tab; resolves false when that is impossible (e.g. a chrome:// page). */
-  attach(tabId: number): Promise<boolean>;
+  attach(tabId: number, opts?: { network?: boolean }): Promise<boolean>;
   detach(tabId: number): Promise<void>;
   isAttached(tabId: number): boolean;
   /** DER of the leaf certificate the tab saw for `origin` (https://host[:port]), when the adapter can tell. */
   certificate(tabId: number, origin: string): Promise<Uint8Array | undefined>;
+  /** Whether the adapter records certificates for this tab (CDP: Network enabled before the page loaded). */
+  networkEnabled(tabId: number): boolean;
 }
 
 /** Response header fields as the engine wants them: lower-case names, repeated fields as lists. */
