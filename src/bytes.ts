@@ -1,7 +1,8 @@
 /** Byte helpers shared by crypto/, protocol/ and the adapters: Web APIs only (docs/style.md §1). */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a leading U+FEFF so callers can reject it (RFC 8120 §3.2.2) instead of it vanishing silently.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** UTF-8 octets of a JS string (lone surrogates become U+FFFD: callers validate first where it matters). */
 export function utf8(s: string): Uint8Array {

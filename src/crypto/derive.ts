@@ -49,7 +49,13 @@ export async function pbkdf2WebCrypto(
 ): Promise<Uint8Array> {
   const subtle = globalThis.crypto.subtle;
   // Copies into fresh ArrayBuffers: WebCrypto's BufferSource excludes views of SharedArrayBuffer.
-  const key = await subtle.importKey('raw', new Uint8Array(password), 'PBKDF2', false, ['deriveBits']);
+  const raw = new Uint8Array(password);
+  let key: CryptoKey;
+  try {
+    key = await subtle.importKey('raw', raw, 'PBKDF2', false, ['deriveBits']);
+  } finally {
+    wipe(raw);
+  }
   const bits = await subtle.deriveBits({ name: 'PBKDF2', hash, salt: new Uint8Array(salt), iterations }, key, 8 * length);
   return new Uint8Array(bits);
 }

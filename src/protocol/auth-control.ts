@@ -28,6 +28,9 @@ export interface AuthenticationControl {
 
 const INTEGER = /^(?:0|[1-9][0-9]*)$/;
 
+/** ASCII-only case folding: `toLowerCase()` would fold e.g. U+212A KELVIN SIGN to "k". */
+const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+
 function control(params: Record<string, string>): AuthenticationControl {
   const c: AuthenticationControl = {};
   const get = (n: string): string | undefined => (Object.prototype.hasOwnProperty.call(params, n) ? params[n] : undefined);
@@ -40,7 +43,8 @@ function control(params: Record<string, string>): AuthenticationControl {
   if (realm !== undefined) c.realm = realm;
   const lwu = str('location-when-unauthenticated');
   if (lwu !== undefined) c.locationWhenUnauthenticated = lwu;
-  if (get('no-auth')?.toLowerCase() === 'true') c.noAuth = true;
+  const noAuth = get('no-auth');
+  if (noAuth !== undefined && asciiLower(noAuth) === 'true') c.noAuth = true;
   const lwl = str('location-when-logout');
   if (lwl !== undefined) c.locationWhenLogout = lwl;
   const timeout = get('logout-timeout');
@@ -49,7 +53,8 @@ function control(params: Record<string, string>): AuthenticationControl {
   }
   const username = str('username');
   if (username !== undefined) c.username = username;
-  const style = get('auth-style')?.toLowerCase();
+  const rawStyle = get('auth-style');
+  const style = rawStyle === undefined ? undefined : asciiLower(rawStyle);
   if (style === 'modal' || style === 'non-modal') c.authStyle = style;
   return c;
 }

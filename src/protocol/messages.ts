@@ -10,6 +10,7 @@
  * `reasonOf()` in ./syntax.ts extracts it.
  */
 import { MutualError, fail, ok, type Result } from '../errors.ts';
+import { getAlgorithm } from '../crypto/algorithms.ts';
 import { formatAuthParams, type AuthInfo, type Challenge, type ParamKind } from './syntax.ts';
 
 export {
@@ -78,7 +79,7 @@ export const MAX_INTEGER = Number.MAX_SAFE_INTEGER;
 
 // ------------------------------------------------------------------------------------------- algorithms
 
-/** How an algorithm carries K_c1/K_s1 and VK_c/VK_s on the wire (the fields of crypto/algorithms.ts' Algorithm). */
+/** How an algorithm carries K_c1/K_s1 and VK_c/VK_s on the wire (a subset of crypto/algorithms.ts' Algorithm). */
 export interface WireForm {
   wire: 'base64' | 'hex';
   /** octets of OCTETS(element): kc1 / ks1 */
@@ -87,18 +88,12 @@ export interface WireForm {
   hashLength: number;
 }
 
-// RFC 8121 §3 and appendix B. A local table rather than crypto/algorithms.ts, which is written in parallel:
-// wireFormOf is the one place to switch over to getAlgorithm().
-const WIRE = new Map<string, WireForm>([
-  ['iso-kam3-dl-2048-sha256', { wire: 'base64', elementLength: 256, hashLength: 32 }],
-  ['iso-kam3-dl-4096-sha512', { wire: 'base64', elementLength: 512, hashLength: 64 }],
-  ['iso-kam3-ec-p256-sha256', { wire: 'hex', elementLength: 33, hashLength: 32 }],
-  ['iso-kam3-ec-p521-sha512', { wire: 'hex', elementLength: 66, hashLength: 64 }],
-]);
-
-/** The wire form of one of the four RFC 8121 algorithms (case-insensitive), or undefined for any other. */
+/**
+ * The wire form of one of the four RFC 8121 algorithms (ASCII-case-insensitive), or undefined for any other.
+ * The one place where this layer learns about algorithms: crypto/algorithms.ts.
+ */
 export function wireFormOf(algorithm: string): WireForm | undefined {
-  return WIRE.get(algorithm.toLowerCase());
+  return getAlgorithm(algorithm);
 }
 
 /** Characters of a value of `octets` octets in the given wire form (hex digits, or padded base64). */

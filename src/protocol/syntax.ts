@@ -133,7 +133,8 @@ function decodeExtValue(text: string, utf8Only: boolean): Decoded {
   for (let i = q1 + 1; i < q2; i++) {
     // Language-Tag (RFC 5646): letters, digits and "-" only. Its value is not used (RFC 8120 §3.1: empty).
     const c = text.charCodeAt(i);
-    if (!(c === 0x2d || (c < 0x80 && /[A-Za-z0-9]/.test(text[i]!)))) return { ok: false, reason: 'invalid-ext-value' };
+    const alnum = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+    if (!alnum && c !== 0x2d) return { ok: false, reason: 'invalid-ext-value' };
   }
   const bytes = new Uint8Array(text.length - q2 - 1);
   let n = 0;

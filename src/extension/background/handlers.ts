@@ -1,0 +1,111 @@
+/**
+ * The named message handlers and the router that checks who may call them (docs/style.md §5–§8): the
+ * sender's trust is judged from the browser's `sender`, never from the message; content scripts may ask
+ * for their own tab's indicator only; only extension pages submit credentials or log out. Every answer is a
+ * {@link Reply}: nothing throws across messaging, whatever arrives.
+ */
+import type { MessageSender } from './chrome.ts';
+import type { MutualBackground } from './core.ts';
+import type { LocalStore } from './storage.ts';
+import {
+  ALLOWED, MESSAGE_NAMES, type AnyMessageRequest, type MessageMap, type MessageName, type MessageRequest, type Reply, type Trust,
+} from '../shared/messages.ts';
+
+export interface HandlerContext {
+  core: MutualBackground;
+  local: LocalStore;
+  sender: MessageSender;
+  /** The active tab of the last focused window (the popup's "current tab"). */
+  activeTabId: () => Promise<number | undefined>;
+}
+
+type Handler<N extends MessageName> = (req: MessageRequest<N>, ctx: HandlerContext) => Promise<MessageMap[N]['res']>;
+export type Handlers = { [N in MessageName]: Handler<N> };
+
+const MAX_FIELD = 4096;
+const MAX_PHRASE = 200;
+
+class BadMessage extends Error {}
+
+function str(v: unknown, name: string, max = MAX_FIELD): string {
+  if (typeof v !== 'string' || v.length > max) throw new BadMessage(`${name} must be a string of at most ${max} characters`);
+  return v;
+}
+
+function tabIdOf(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new BadMessage('tabId must be a tab id');
+  return v;
+}
+
+async function resolveTab(req: { tabId?: number }, ctx: HandlerContext): Promise<number> {
+  if (req.tabId !== undefined) return tabIdOf(req.tabId);
+  const id = await ctx.activeTabId();
+  if (id === undefined) throw new BadMessage('no current tab');
+  return id;
+}
+
+export const handlers: Handlers = {
+  async indicator(_req, ctx) {
+    const tabId = ctx.sender.tab?.id;
+    // A content script learns about its own tab only.
+    if (tabId === undefined) return { show: false };
+    return ctx.core.indicator(tabId);
+  },
+  async 'tab-status'(req, ctx) {
+    return ctx.core.tabStatus(await resolveTab(req, ctx));
+  },
+  async sessions(_req, ctx) {
+    return ctx.core.sessions();
+  },
+  async login(req, ctx) {
+    const tabId = tabIdOf(req.tabId);
+    return ctx.core.login(tabId, str(req.username, 'username'), str(req.password, 'password'));
+  },
+  async 'cancel-login'(req, ctx) {
+    return ctx.core.cancelLogin(tabIdOf(req.tabId));
+  },
+  async 'offer-login'(req, ctx) {
+    return ctx.core.offeredLogin(tabIdOf(req.tabId));
+  },
+  async logout(req, ctx) {
+    if (typeof req.forget !== 'boolean') throw new BadMessage('forget must be a boolean');
+    return ctx.core.logout(str(req.key, 'key'), req.forget, req.tabId === undefined ? undefined : tabIdOf(req.tabId));
+  },
+  async 'get-phrase'(_req, ctx) {
+    return { phrase: await ctx.local.phrase.get() };
+  },
+  async 'set-phrase'(req, ctx) {
+    const phrase = str(req.phrase, 'phrase', MAX_PHRASE).trim();
+    if (phrase.length === 0) throw new BadMessage('the phrase must not be empty');
+    await ctx.local.phrase.set(phrase);
+    return { phrase };
+  },
+};
+
+/** Judge a sender: our own pages, our content script in a web page, or anything else. */
+export function trustOf(sender: MessageSender, extensionId: string, extensionOrigin: string): Trust {
+  if (sender.id !== extensionId) return 'untrusted';
+  const url = sender.url ?? '';
+  if (url.startsWith(extensionOrigin)) return 'extension-page';
+  if (sender.tab?.id !== undefined && /^https?:/i.test(url)) return 'content-script';
+  return 'untrusted';
+}
+
+function isMessage(m: unknown): m is AnyMessageRequest {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string'
+    && (MESSAGE_NAMES as readonly string[]).includes((m as { type: string }).type);
+}
+
+/** Route one message: check shape and trust, run the named handler, and always answer with a Reply. */
+export async function route(msg: unknown, trust: Trust, ctx: HandlerContext, table: Handlers = handlers): Promise<Reply<unknown>> {
+  if (!isMessage(msg)) return { ok: false, code: 'ERR_EXT_BAD_MESSAGE', message: 'unknown message' };
+  if (!ALLOWED[trust].has(msg.type)) return { ok: false, code: 'ERR_EXT_FORBIDDEN', message: `${msg.type} is not allowed from this sender` };
+  try {
+    const h = table[msg.type] as (req: AnyMessageRequest, c: HandlerContext) => Promise<unknown>;
+    return { ok: true, value: await h(msg, ctx) };
+  } catch (e) {
+    if (e instanceof BadMessage) return { ok: false, code: 'ERR_EXT_BAD_MESSAGE', message: e.message };
+    // No stack, no secrets: just that it failed.
+    return { ok: false, code: 'ERR_EXT_INTERNAL', message: 'internal error' };
+  }
+}
