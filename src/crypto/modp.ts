@@ -3,26 +3,32 @@
  * 14 and 16); docs/mutual-protocol.md §2 ("KAM3 … 8121 §3.2 (DL)") and §3.3 (subgroup check by Jacobi).
  *
  * Why hand-written exponentiation: JS has no native modexp, and the client's login cost is two 2048/4096-bit
- * exponentiations. Measured on Node 20 (x64, one core, MODP-2048 / MODP-4096, median ms):
+ * exponentiations. Measured on Node 20 (x64, V8 bigint), MODP-2048 / MODP-4096, ms per exponentiation
+ * (this machine is noisy: repeated runs of the same code vary by up to ±30% for 4096):
  *
- *   right-to-left square-and-multiply   17.3 / 78      Montgomery (bigint, R = 2^k), w=5   18.0 / 67
- *   fixed window w=4 / 5 / 6            15.2 / 14.7 / 14.1  ·  66 / 62 / 64   Barrett, w=5   22.0 / 72
- *   sliding window w=5 / 6              14.0 / 13.7  ·  63 / 65
- *   g = 2 by shifts (fixed window w=8)   8.3 / 60      comb for fixed g (Lim–Lee h=8, v=2)  1.6 / 15
- *   node:crypto DH (OpenSSL)             1.7 / 17
+ *   right-to-left square-and-multiply         17.3 / 78
+ *   fixed window w = 4 / 5 / 6                15.2 / 14.7 / 14.1   ·   66 / 62 / 64
+ *   sliding window w = 5 / 6                  14.0 / 13.7          ·   63 / 65
+ *   Montgomery in bigint (R = 2^k), w = 5     18.0 / 67
+ *   Barrett, w = 5                            22.0 / 72
+ *   g = 2 by shifts (multiply step = <<)       8.3 / 54
+ *   comb for the fixed g, Lim–Lee h=8, v=1     2.1 / 20     h=8, v=2: 1.6 / 15     h=10, v=1: 1.6 / 16
+ *   node:crypto createDiffieHellman           1.7 / 17     (OpenSSL, constant-time Montgomery)
  *
- * (V8 bigint `%` is a schoolbook division costing about 1.5 multiplications at these sizes, which is why
- * Montgomery and Barrett, needing two multiplications per reduction, lose.) Choices:
- *  - variable base: fixed window w=5 — within noise of sliding windows, and its sequence of squarings and
- *    multiplications does not depend on the exponent's bits;
- *  - the fixed generator g = 2: a Lim–Lee comb (h = 8 rows, v = 2 blocks, 512-entry table built lazily on
- *    first use: ~15 ms for MODP-2048, ~80 ms for MODP-4096), 7-9x faster than a generic exponentiation.
+ * (V8's bigint `%` measured at about 1.5 multiplications at these sizes, which is why Montgomery and
+ * Barrett, needing two multiplications per reduction, lose.) Choices:
+ *  - variable base: fixed window w = 5 — within noise of the sliding windows, and its sequence of squarings
+ *    and multiplications does not depend on the exponent's bits;
+ *  - the fixed generator g = 2: a Lim–Lee comb (h = 8 rows, v = 2 blocks, 2 × 256 entries, 128 KiB /
+ *    256 KiB, built on first use in ~15 ms / ~60 ms), 6-7x faster than a generic exponentiation and on par
+ *    with OpenSSL. bench/crypto.ts prints the current numbers.
  *
  * Timing (RFC 8121 §5.1): bigint arithmetic is not constant-time (its running time depends on operand
  * lengths), so this is best effort: a fixed operation sequence, table entries for digit 0 stored as q + 1
  * (≡ 1, but full length, so a zero digit costs the same multiplication), exponents processed at the group's
  * full bit length. The exponents of a login (S_c1, S_s1, the client exponent) are fresh per exchange; the
- * one long-term secret, pi, only enters through a blinded inversion (kam3-dl.ts).
+ * long-term secret pi enters a login only through a blinded inversion (kam3-common.ts); J = g^pi is computed
+ * at registration, by the comb's fixed sequence.
  */
 
 /** A MODP group of RFC 3526 as used by RFC 8121 §3.2: prime q, generator g = 2, subgroup order r = (q-1)/2. */

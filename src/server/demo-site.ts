@@ -126,10 +126,11 @@ function page(title: string, body: string, stylesheet = '/style.css'): string {
   );
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer, head: boolean): void {
+function send(res: ServerResponse, status: number, type: string, text: string | Buffer, head: boolean): void {
+  const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   res.statusCode = status;
   res.setHeader('Content-Type', type);
-  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('Content-Length', body.length);
   res.end(head ? undefined : body);
 }
 

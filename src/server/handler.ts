@@ -306,22 +306,24 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
       `${escapeHtml(info.reason)}.</p>`);
 
   const send401 = (res: ServerResponse, area: Area, wwwAuthenticate: string, reason: string, control?: string): void => {
-    const body = body401({ area: area.config, reason });
+    const body = Buffer.from(body401({ area: area.config, reason }), 'utf8');
     res.statusCode = 401;
     res.setHeader('WWW-Authenticate', wwwAuthenticate);
     if (control !== undefined) res.setHeader('Authentication-Control', control);
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.setHeader('Content-Length', body.length);
+    // A Buffer, not a string: Node would encode a non-ASCII realm in the header as UTF-8 a second time.
     res.end(body);
   };
 
   const sendPlain = (res: ServerResponse, status: number, text: string): void => {
+    const body = Buffer.from(text, 'utf8');
     res.statusCode = status;
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Length', Buffer.byteLength(text));
-    res.end(text);
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
   };
 
   const status = (): MutualStatus => {
@@ -480,13 +482,11 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
     if (!vkc.ok) return invalid('vkc encoding');
     const keys = { K_c1: session.K_c1, K_s1: session.K_s1, z: session.z, nc: m.nc, vh };
     if (misbehave !== 'no-verifier') {
-      if (session.fake) {
+      // Fake sessions compute and compare too, so the time taken does not tell whether the user exists.
+      const match = constantTimeEqual(vkc.value, computeVkc(alg, keys));
+      if (session.fake || !match) {
         table.reject(session);
-        return authFailed('unknown user');
-      }
-      if (!constantTimeEqual(vkc.value, computeVkc(alg, keys))) {
-        table.reject(session);
-        return authFailed('wrong vkc');
+        return authFailed(session.fake ? 'unknown user' : 'wrong vkc');
       }
     }
     table.accept(session, m.nc);
@@ -541,11 +541,11 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
       }
       if (statusPath !== false && path === statusPath && (req.method === 'GET' || req.method === 'HEAD')) {
         note.outcome = 'status';
-        const body = `${JSON.stringify(status(), null, 2)}\n`;
+        const body = Buffer.from(`${JSON.stringify(status(), null, 2)}\n`, 'utf8');
         res.statusCode = 200;
         res.setHeader('Content-Type', 'application/json; charset=utf-8');
         res.setHeader('Cache-Control', 'no-store');
-        res.setHeader('Content-Length', Buffer.byteLength(body));
+        res.setHeader('Content-Length', body.length);
         res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }
@@ -562,7 +562,10 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
       }
       return;
     }
-    if (verdict === 'next') proceed();
+    if (verdict === 'next') {
+      if (hasNonAsciiHeader(res)) writeStringsAsBuffers(res);
+      proceed();
+    }
   }) as MutualHandler;
 
   Object.defineProperties(handler, {
@@ -574,14 +577,57 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
   return handler;
 }
 
-/** The WHATWG-normalized path of a request target (dot segments resolved), or undefined if unusable. */
+/**
+ * The path protection is decided on (and the demo site routes on): the WHATWG URL parser's pathname (dot
+ * segments resolved, "\\" read as "/"), with percent-encoded unreserved characters decoded (RFC 3986
+ * §6.2.2.2) and runs of "/" collapsed — so `/p256//x`, `/%70256/x` and `/a/../p256/x` are all inside
+ * `/p256/`. An application behind the middleware should route on this same path. Undefined if unusable.
+ */
 export function requestPath(url: string | undefined): string | undefined {
   if (url === undefined || url.length > 8192) return undefined;
+  if (url === '*') return url; // OPTIONS * (asterisk-form): no resource, never protected
+  let pathname: string;
   try {
-    return new URL(url, 'http://request.invalid').pathname;
+    // Origin-form targets ("/…", even "//…") are paths, never authorities.
+    pathname = new URL(url.startsWith('/') ? `http://request.invalid${url}` : url).pathname;
   } catch {
     return undefined;
   }
+  return pathname
+    .replace(/%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\/{2,}/g, '/');
+}
+
+const MUTUAL_HEADERS = ['optional-www-authenticate', 'authentication-control', 'authentication-info'];
+
+function hasNonAsciiHeader(res: ServerResponse): boolean {
+  return MUTUAL_HEADERS.some((h) => {
+    const v = res.getHeader(h);
+    return typeof v === 'string' && /[\x80-\xff]/.test(v);
+  });
+}
+
+/**
+ * Header values here are octet strings (a non-ASCII realm is raw UTF-8, RFC 8120 §3.1). Node sends them as
+ * latin1 — except when the first body chunk is a string, which it glues to the header block and encodes as
+ * UTF-8, corrupting those octets. So when such a header is set, string chunks of the application become
+ * Buffers before they reach Node.
+ */
+function writeStringsAsBuffers(res: ServerResponse): void {
+  const toBuffer = (args: unknown[]): unknown[] => {
+    const [chunk, encoding, ...rest] = args;
+    if (typeof chunk !== 'string') return args;
+    if (typeof encoding === 'string') return [Buffer.from(chunk, encoding as BufferEncoding), ...rest];
+    return encoding === undefined ? [Buffer.from(chunk, 'utf8')] : [Buffer.from(chunk, 'utf8'), encoding, ...rest];
+  };
+  const write = res.write;
+  const end = res.end;
+  res.write = function (this: ServerResponse, ...args: unknown[]) {
+    return Reflect.apply(write, this, toBuffer(args)) as boolean;
+  } as typeof res.write;
+  res.end = function (this: ServerResponse, ...args: unknown[]) {
+    return Reflect.apply(end, this, toBuffer(args)) as ServerResponse;
+  } as typeof res.end;
 }
 
 function clean(s: string): string {

@@ -323,7 +323,7 @@ function rawHttp(base: string, text: string): Promise<string> {
     import('node:net').then(({ connect }) => {
       const sock = connect(Number(u.port), u.hostname, () => sock.end(Buffer.from(text, 'latin1')));
       const chunks: Buffer[] = [];
-      sock.on('data', (c) => chunks.push(c));
+      sock.on('data', (c: Buffer) => chunks.push(c));
       sock.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
       sock.on('error', reject);
     }, reject);
@@ -424,12 +424,19 @@ describe('sessions: expiry, caps, Host header', () => {
   });
 
   it('a non-ASCII user in a non-ASCII realm (user*=, raw UTF-8 realm)', async () => {
-    const area: ProtectedArea = { path: '/intl/', realm: 'Zoë’s realm', algorithm: 'iso-kam3-ec-p256-sha256' };
-    const srv = await startServer({ areas: [area], users: [{ user: 'renée', password: 'pässwörd' }] });
+    const area: ProtectedArea = { path: '/intl/', realm: 'Zoë’s realm', algorithm: 'iso-kam3-ec-p256-sha256', control: { locationWhenLogout: '/' } };
+    const optional: ProtectedArea = { ...area, path: '/intl-optional/', optional: true };
+    const srv = await startServer({ areas: [area, optional], users: [{ user: 'renée', password: 'pässwörd' }] });
     try {
-      const { session, init } = await login(`${srv.url}/intl/`, { user: 'renée', password: 'pässwörd', hostVh: srv.hostVh });
+      const { session, init, res } = await login(`${srv.url}/intl/`, { user: 'renée', password: 'pässwörd', hostVh: srv.hostVh });
       expect(init.realm).toBe('Zoë’s realm');
+      expect(res.body.toString()).toContain('renée');
+      // The application writes a string body after the handler set a header with raw UTF-8 octets.
+      expect(mutualParams(res.headers['authentication-control'])!.realm).toBe('Zoë’s realm');
       await get(`${srv.url}/intl/gallery.html`, session);
+      const anon = await request(`${srv.url}/intl-optional/`);
+      expect(anon.status).toBe(200);
+      expect(mutualParams(anon.headers['optional-www-authenticate'])!.realm).toBe('Zoë’s realm');
     } finally {
       await srv.close();
     }

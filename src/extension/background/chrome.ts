@@ -32,6 +32,7 @@ export interface Tab {
   id?: number;
   windowId: number;
   url?: string;
+  pendingUrl?: string;
   active: boolean;
   status?: string;
 }

@@ -1,0 +1,92 @@
+/** The {@link BrowserPort} of the core, on Chromium's extension API. */
+import type { ChromeApi } from './chrome.ts';
+import type { BrowserPort, FetchedResponse } from './core.ts';
+import type { HeaderEntry } from './interceptors/interceptor.ts';
+import type { TabState } from '../shared/messages.ts';
+
+const BADGE: Record<TabState, { text: string; color: string }> = {
+  none: { text: '', color: '#777777' },
+  available: { text: '?', color: '#1565c0' },
+  verified: { text: '\u2713', color: '#2e7d32' },
+  failed: { text: '!', color: '#c62828' },
+};
+
+export function iconPaths(state: TabState): Record<string, string> {
+  return { '16': `icons/${state}-16.png`, '32': `icons/${state}-32.png`, '48': `icons/${state}-48.png`, '128': `icons/${state}-128.png` };
+}
+
+/** Request headers the service worker's fetch() must not copy from the tab's request. */
+const SKIP_HEADERS = new Set(['authorization', 'host', 'content-length', 'cookie', 'connection', 'accept-encoding']);
+
+export function chromePort(api: () => ChromeApi): BrowserPort {
+  return {
+    async showState(tabId, state, title) {
+      const a = api().action;
+      await Promise.all([
+        a.setIcon({ tabId, path: iconPaths(state) }).catch(() => undefined),
+        a.setBadgeText({ tabId, text: BADGE[state].text }),
+        a.setBadgeBackgroundColor({ tabId, color: BADGE[state].color }),
+        a.setTitle({ tabId, title }),
+      ]);
+    },
+    async openLoginUi(tabId) {
+      const c = api();
+      try {
+        const tab = await c.tabs.get(tabId);
+        if (!tab.active) throw new Error('the tab is not in front');
+        await c.action.openPopup({ windowId: tab.windowId });
+      } catch {
+        // No popup possible (window not focused, tab in background, …): a small extension window instead.
+        await c.windows.create({ url: c.runtime.getURL(`pages/login.html?tab=${tabId}`), type: 'popup', width: 420, height: 560, focused: true });
+      }
+    },
+    async reload(tabId) {
+      await api().tabs.reload(tabId);
+    },
+    async navigate(tabId, url) {
+      await api().tabs.update(tabId, { url });
+    },
+    pageUrl(path) {
+      return api().runtime.getURL(path);
+    },
+    async fetch(url, init): Promise<FetchedResponse> {
+      const headers = new Headers();
+      for (const h of init.headers) {
+        if (SKIP_HEADERS.has(h.name.toLowerCase())) continue;
+        try {
+          headers.append(h.name, h.value);
+        } catch {
+          /* a header fetch() refuses (forbidden name): the browser sets its own */
+        }
+      }
+      if (init.authorization !== undefined) headers.set('Authorization', init.authorization);
+      const res = await fetch(url, { method: init.method, headers, credentials: 'include', cache: 'no-store', redirect: 'manual' });
+      const out: HeaderEntry[] = [];
+      res.headers.forEach((value, name) => out.push({ name, value }));
+      return { status: res.status, headers: out, body: new Uint8Array(await res.arrayBuffer()) };
+    },
+    waitForLoad(tabId, timeoutMs) {
+      const c = api();
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          c.tabs.onUpdated.removeListener(listener);
+          resolve();
+        };
+        const listener = (id: number, change: { status?: string }) => {
+          if (id === tabId && change.status === 'complete') done();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        c.tabs.onUpdated.addListener(listener);
+      });
+    },
+    async tabExists(tabId) {
+      try {
+        await api().tabs.get(tabId);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

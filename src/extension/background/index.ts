@@ -1,0 +1,80 @@
+/**
+ * The service worker: wires browser events to the core and messages to named handlers. Listeners are
+ * registered synchronously at start (MV3: events that woke the worker are delivered only to listeners
+ * added in the first turn); each waits for the state to be loaded from storage.session.
+ */
+import { webRandom } from '../../bytes.ts';
+import { chromeApi } from './chrome.ts';
+import { chromePort } from './browser-port.ts';
+import { MutualBackground } from './core.ts';
+import { EngineHost } from './engine.ts';
+import { handlers, route, trustOf } from './handlers.ts';
+import { CdpFetchInterceptor } from './interceptors/cdp-fetch.ts';
+import { randomPhrase } from './phrase.ts';
+import { localStore, sessionStore } from './storage.ts';
+
+const api = chromeApi();
+const store = sessionStore(() => api.storage.session);
+const local = localStore(() => api.storage.local);
+const interceptor = new CdpFetchInterceptor(chromeApi);
+const port = chromePort(chromeApi);
+
+async function init(): Promise<MutualBackground> {
+  const host = await EngineHost.load(store, { random: webRandom, now: Date.now });
+  const core = new MutualBackground(host, store, local, interceptor, port);
+  await core.restore().catch(() => undefined);
+  return core;
+}
+
+const ready: Promise<MutualBackground> = init();
+
+interceptor.start({
+  onRequest: async (r) => (await ready).onRequest(r),
+  onResponse: async (r) => (await ready).onResponse(r),
+  onDetached: (tabId, reason) => void ready.then((c) => c.onDetached(tabId, reason)),
+});
+
+api.webRequest.onHeadersReceived.addListener(
+  (d) => {
+    if (d.tabId < 0 || (d.statusCode !== 401 && !(d.responseHeaders ?? []).some((h) => h.name.toLowerCase() === 'optional-www-authenticate'))) return;
+    const headers = (d.responseHeaders ?? []).map((h) => ({ name: h.name, value: h.value ?? '' }));
+    void ready
+      .then((c) => c.onObservedResponse({ tabId: d.tabId, url: d.url, statusCode: d.statusCode, type: d.type, headers }))
+      .catch(() => undefined);
+  },
+  { urls: ['http://*/*', 'https://*/*'] },
+  ['responseHeaders', 'extraHeaders'],
+);
+
+api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  const trust = trustOf(sender, api.runtime.id, api.runtime.getURL(''));
+  void ready
+    .then((core) =>
+      route(msg, trust, {
+        core,
+        local,
+        sender,
+        activeTabId: async () => {
+          const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
+          return tab?.id;
+        },
+      }, handlers),
+    )
+    .catch(() => ({ ok: false, code: 'ERR_EXT_INTERNAL', message: 'internal error' }))
+    .then(sendResponse);
+  return true;
+});
+
+api.runtime.onInstalled.addListener(() => {
+  void (async () => {
+    if ((await local.phrase.get()) === '') await local.phrase.set(randomPhrase(webRandom));
+  })().catch(() => undefined);
+});
+
+api.tabs.onRemoved.addListener((tabId) => void ready.then((c) => c.onTabRemoved(tabId)));
+api.tabs.onUpdated.addListener((tabId, change) => {
+  void ready.then(async (c) => {
+    if (change.url !== undefined) await c.onTabUrl(tabId, change.url);
+    if (change.status !== undefined) c.refreshIndicator(tabId);
+  }).catch(() => undefined);
+});

@@ -1,0 +1,33 @@
+/**
+ * The extension build (Chromium, MV3) with @crxjs/vite-plugin. The Vite root is src/extension, so the
+ * manifest's paths (manifest.json at the repository root) are relative to src/extension and the built pages
+ * have short, stable URLs: chrome-extension://<id>/pages/login.html?tab=<tabId>, pages/warning.html,
+ * pages/options.html, popup/index.html. Output: dist/ (load with --load-extension=dist).
+ */
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
+import preact from '@preact/preset-vite';
+import manifest from './manifest.json' with { type: 'json' };
+
+const here = import.meta.dirname;
+
+export default defineConfig({
+  root: resolve(here, 'src/extension'),
+  publicDir: resolve(here, 'public'),
+  plugins: [preact(), crx({ manifest: manifest as ManifestV3Export })],
+  build: {
+    outDir: resolve(here, 'dist'),
+    emptyOutDir: true,
+    target: 'chrome120',
+    minify: false,
+    sourcemap: false,
+    rollupOptions: {
+      input: {
+        login: resolve(here, 'src/extension/pages/login.html'),
+        warning: resolve(here, 'src/extension/pages/warning.html'),
+      },
+    },
+  },
+  logLevel: 'warn',
+});
