@@ -54,6 +54,8 @@ export interface LoginRequest {
   url: string;
   realm: RealmId;
   validation: Validation;
+  /** The auth-scope parameter as the server sent it (absent if it sent none); echoed in req-KEX-C1. */
+  authScopeParam?: string;
   reason: LoginReason;
   /** The reason token the server sent, for diagnostics. */
   serverReason: string;
@@ -202,7 +204,7 @@ export class MutualClient {
     const key = sessionKey(server, realm);
     const s = this.state.sessions[key];
     const location = s?.logoutLocation;
-    if (s) this.state.sessions[key] = dropKeys(s, { logoutLocation: undefined });
+    if (s) this.state.sessions[key] = dropKeys(s, ['logoutLocation']);
     if (forgetCredential) delete this.state.credentials[realmKey(realm)];
     this.touch();
     return location === undefined ? {} : { location };
@@ -214,10 +216,10 @@ export class MutualClient {
     let changed = false;
     for (const [k, s] of Object.entries(this.state.sessions)) {
       if (s.logoutAt !== undefined && now >= s.logoutAt) {
-        this.state.sessions[k] = dropKeys(s, { logoutAt: undefined });
+        this.state.sessions[k] = dropKeys(s, ['logoutAt']);
         changed = true;
       } else if (s.keys && now >= s.keys.expiresAt) {
-        this.state.sessions[k] = dropKeys(s, {});
+        this.state.sessions[k] = dropKeys(s);
         changed = true;
       }
     }
@@ -247,7 +249,7 @@ export class MutualClient {
       if (sent) return { seq, action: sent };
       const cred = this.state.credentials[realmKey(session.realm)];
       if (cred) {
-        const kex = this.sendKex(seq, cred, session.validation, origin.value, 'kex-first');
+        const kex = this.sendKex(seq, cred, session.validation, origin.value, 'kex-first', session.authScopeParam);
         if (kex.type === 'send') return { seq, action: kex };
       }
     }
@@ -294,14 +296,14 @@ export class MutualClient {
     const now = this.opts.now();
     const key = sessionKey(session.server, session.realm);
     if (now >= keys.expiresAt) {
-      this.state.sessions[key] = dropKeys(session, {});
+      this.state.sessions[key] = dropKeys(session);
       this.touch();
       return undefined;
     }
     const alloc = allocateNonce({ next: keys.nextNc, max: keys.ncMax });
     if (!alloc.ok) {
       // nc-max reached: a new exchange before the next request (RFC 8120 §6).
-      this.state.sessions[key] = dropKeys(session, {});
+      this.state.sessions[key] = dropKeys(session);
       this.touch();
       return undefined;
     }
@@ -327,7 +329,7 @@ export class MutualClient {
     const authorization = formatVfyC({
       algorithm: alg.name,
       validation: session.validation,
-      ...(session.realm.authScope !== singleServerOf(seq) ? { authScope: session.realm.authScope } : {}),
+      ...(session.authScopeParam !== undefined ? { authScope: session.authScopeParam } : {}),
       realm: session.realm.realm,
       sid: keys.sid,
       nc: alloc.nc,
@@ -343,7 +345,8 @@ export class MutualClient {
     validation: Validation,
     origin: Origin,
     step: Step,
-    authScopeParam?: string,
+    /** The auth-scope parameter exactly as the server sent it (undefined: it sent none). RFC 8120 §4.2. */
+    authScopeParam: string | undefined,
   ): ClientAction {
     const rk = realmKey(cred.realm);
     const alg = getAlgorithm(cred.realm.algorithm);
@@ -365,7 +368,7 @@ export class MutualClient {
       vh: bytesToHex(vh.value),
     };
     // The server must see the same auth-scope it sent (or none, if it sent none): RFC 8120 §4.2.
-    const scopeParam = authScopeParam ?? (cred.realm.authScope !== singleServerOf(seq) ? cred.realm.authScope : undefined);
+    const scopeParam = authScopeParam;
     if (scopeParam !== undefined) kex.authScopeParam = scopeParam;
     seq.kex = kex;
     const authorization = formatKexC1({
@@ -430,8 +433,7 @@ export class MutualClient {
       // A fresh attempt after user input: a new sequence in RFC terms, so the once-per-sequence rule restarts.
       seq.kexTried = seq.kexTried.filter((k) => k !== realmKey(login.realm));
     }
-    const scopeParam = login.realm.authScope !== singleServerOf(seq) ? login.realm.authScope : undefined;
-    return this.sendKex(seq, cred, login.validation, origin.value, 'kex', scopeParam);
+    return this.sendKex(seq, cred, login.validation, origin.value, 'kex', login.authScopeParam);
   }
 
   private decide(seq: RequestSequence, res: ResponseInput): ClientAction {
@@ -570,6 +572,7 @@ export class MutualClient {
       serverReason: init.reason,
       interactive: !seq.subRequest && control?.noAuth !== true,
     };
+    if (init.authScope !== undefined) login.authScopeParam = init.authScope;
     if (control) login.control = control;
     if (control?.username !== undefined) login.username = control.username;
     this.rememberRealm(seq.url, realmKey(r.realm));
@@ -615,6 +618,7 @@ export class MutualClient {
       server: seq.server,
       realm,
       validation: kex.validation,
+      ...(kex.authScopeParam !== undefined ? { authScopeParam: kex.authScopeParam } : {}),
       username: kex.username,
       paths: paths.length > 0 ? paths : defaultPaths(seq.url, prev?.paths),
       keys,
@@ -675,7 +679,7 @@ export class MutualClient {
       }
       if (control?.logoutTimeout !== undefined) {
         if (control.logoutTimeout === 0) {
-          next = dropKeys(next, { logoutAt: undefined });
+          next = dropKeys(next, ['logoutAt']);
           loggedOut = true;
         } else {
           next = { ...next, logoutAt: now + control.logoutTimeout * 1000 };
@@ -710,6 +714,7 @@ export class MutualClient {
           serverReason: r.init.reason,
           interactive: false,
         };
+        if (r.init.authScope !== undefined) login.authScopeParam = r.init.authScope;
         if (control) login.control = control;
         if (control?.username !== undefined) login.username = control.username;
         return login;
@@ -758,7 +763,7 @@ export class MutualClient {
   private discardSession(key: string, sid: string): void {
     const s = this.state.sessions[key];
     if (s?.keys && s.keys.sid === sid) {
-      this.state.sessions[key] = dropKeys(s, {});
+      this.state.sessions[key] = dropKeys(s);
       this.touch();
     }
   }
@@ -789,20 +794,12 @@ function verifyInput(v: PendingVerify) {
   };
 }
 
-function dropKeys(s: ClientSession, extra: Partial<Pick<ClientSession, 'logoutLocation' | 'logoutAt'>>): ClientSession {
+/** The session without its keys (and without the listed RFC 8053 fields). */
+function dropKeys(s: ClientSession, clear: ReadonlyArray<'logoutLocation' | 'logoutAt'> = []): ClientSession {
   const { keys: _keys, ...rest } = s;
-  const out: ClientSession = { ...rest };
-  for (const [k, v] of Object.entries(extra) as Array<[keyof typeof extra, string | number | undefined]>) {
-    if (v === undefined) delete (out as { -readonly [K in keyof ClientSession]?: ClientSession[K] })[k];
-  }
-  return out;
-}
-
-function singleServerOf(seq: RequestSequence): string {
-  const o = originOf(seq.url);
-  if (!o.ok) return '';
-  const { scheme, host, port } = o.value;
-  return (scheme === 'http' && port === 80) || (scheme === 'https' && port === 443) ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+  const out: { -readonly [K in keyof ClientSession]?: ClientSession[K] } = { ...rest };
+  for (const k of clear) delete out[k];
+  return out as ClientSession;
 }
 
 /** Without a `path` parameter, assume the directory of the first authenticated URL (as Digest's domain default). */

@@ -56,6 +56,8 @@ export interface ClientSession {
   readonly server: string;
   readonly realm: RealmId;
   readonly validation: Validation;
+  /** The auth-scope parameter exactly as the server sent it (absent if it sent none), echoed in requests. */
+  readonly authScopeParam?: string;
   readonly username: string;
   /** Absolute URL prefixes from the `path` parameter (RFC 8120 §4.3), inside the auth-scope. */
   readonly paths: readonly string[];

@@ -85,7 +85,8 @@ export class ScriptedServer {
     const m = readCredentials(chs.value[0]!);
     if (!m.ok) return this.init('invalid-parameters');
     const c = m.value;
-    if (c.realm !== this.o.realm || c.algorithm !== this.alg.name) return this.init('initial');
+    // RFC 8120 §4.2/§4.4: algorithm, validation, auth-scope and realm are echoed exactly.
+    if (c.realm !== this.o.realm || c.algorithm !== this.alg.name || c.authScope !== this.o.origin) return this.init('initial');
     if (c.kind === 'req-KEX-C1') {
       const K_c1 = decodeFixedNumber(c.kc1, this.alg.wire, this.alg.elementLength, 'kc1');
       if (!K_c1.ok) return this.init('invalid-parameters');
