@@ -25,7 +25,7 @@
  */
 import { ALGORITHM_NAMES, type AlgorithmName } from '../crypto/algorithms.ts';
 import { fail, ok, type Result } from '../errors.ts';
-import { bytesToHex, type RandomSource } from '../bytes.ts';
+import type { RandomSource } from '../bytes.ts';
 import type { AreaControl, ProtectedArea } from './handler.ts';
 import type { SessionTableOptions } from './session-table.ts';
 
@@ -260,7 +260,3 @@ export function demoUsers(random: RandomSource, password?: string): Array<{ user
   return ['alice', 'bob', 'ren\u00e9e'].map((user) => ({ user, password: password ?? demoPassword(random) }));
 }
 
-/** Hex of a few random octets (used for throwaway identifiers). */
-export function randomId(random: RandomSource, n = 4): string {
-  return bytesToHex(random(n));
-}

@@ -297,6 +297,9 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
     return formatAuthenticationControl('Mutual', { realm: area.space.realm, ...v });
   };
 
+  // Format every Authentication-Control value once now: a bad configured value fails at start-up.
+  for (const a of areas) for (const w of ['initial', 'failed', 'success', 'logout'] as const) controlHeader(a, w);
+
   const body401 =
     options.unauthorizedBody ??
     ((info: { area: ProtectedArea; reason: string }) =>
@@ -578,24 +581,30 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
 }
 
 /**
- * The path protection is decided on (and the demo site routes on): the WHATWG URL parser's pathname (dot
- * segments resolved, "\\" read as "/"), with percent-encoded unreserved characters decoded (RFC 3986
- * §6.2.2.2) and runs of "/" collapsed — so `/p256//x`, `/%70256/x` and `/a/../p256/x` are all inside
- * `/p256/`. An application behind the middleware should route on this same path. Undefined if unusable.
+ * The path protection is decided on (and the demo site routes on): the WHATWG URL parser's pathname with
+ * percent-encoded unreserved characters decoded (RFC 3986 §6.2.2.2), %2F and %5C read as "/", dot segments
+ * resolved and runs of "/" collapsed — so `/p256//x`, `/%70256/x`, `/p256%2Fx`, `/a/../p256/x` and
+ * `/a\\..\\p256\\x` are all inside `/p256/`, whichever of these decodings the application applies. An
+ * application behind the middleware should route on this same path. Undefined if the target is unusable.
  */
 export function requestPath(url: string | undefined): string | undefined {
   if (url === undefined || url.length > 8192) return undefined;
   if (url === '*') return url; // OPTIONS * (asterisk-form): no resource, never protected
-  let pathname: string;
-  try {
-    // Origin-form targets ("/…", even "//…") are paths, never authorities.
-    pathname = new URL(url.startsWith('/') ? `http://request.invalid${url}` : url).pathname;
-  } catch {
-    return undefined;
-  }
-  return pathname
+  // Origin-form targets ("/…", even "//…") are paths, never authorities.
+  const parse = (target: string): string | undefined => {
+    try {
+      return new URL(target.startsWith('/') ? `http://request.invalid${target}` : target).pathname;
+    } catch {
+      return undefined;
+    }
+  };
+  const first = parse(url);
+  if (first === undefined) return undefined;
+  const decoded = first
     .replace(/%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/%2[fF]|%5[cC]/g, '/')
     .replace(/\/{2,}/g, '/');
+  return (parse(decoded) ?? decoded).replace(/\/{2,}/g, '/');
 }
 
 const MUTUAL_HEADERS = ['optional-www-authenticate', 'authentication-control', 'authentication-info'];
