@@ -75,6 +75,12 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
         action = client.resume(seq, login);
         continue;
       }
+      // RFC 8053 §3: an optional-authentication page means the same as a 401-INIT for a client that wants to
+      // log in — and this command was asked to log in.
+      if (action.type === 'unauthenticated' && action.loginAvailable && !credentialsGiven) {
+        action = { type: 'login-required', login: { ...action.loginAvailable, interactive: true } };
+        continue;
+      }
       return { action, status, body };
     }
     return { action, status, body };

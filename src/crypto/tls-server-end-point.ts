@@ -4,10 +4,10 @@
  * MD5 or SHA-1. Certificates whose signature has no single hash (e.g. Ed25519) have no binding (undefined
  * by RFC 5929): reported as an error, never guessed.
  */
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { fail, ok, type Result } from '../errors.ts';
 
-type Hash = 'sha256' | 'sha384' | 'sha512';
+type Hash = 'sha224' | 'sha256' | 'sha384' | 'sha512';
 
 /** Signature algorithm OIDs (dotted) → the hash RFC 5929 §4.1 prescribes. */
 const SIGNATURE_HASH: Record<string, Hash> = {
@@ -16,7 +16,8 @@ const SIGNATURE_HASH: Record<string, Hash> = {
   '1.2.840.113549.1.1.11': 'sha256',
   '1.2.840.113549.1.1.12': 'sha384',
   '1.2.840.113549.1.1.13': 'sha512',
-  '1.2.840.113549.1.1.14': 'sha256', // sha224WithRSA: RFC 5929 says "the hash used"; SHA-224 is not offered here
+  '1.2.840.113549.1.1.14': 'sha224', // sha224WithRSAEncryption: the certificate's own hash (only MD5/SHA-1 are replaced)
+  '1.2.840.10045.4.3.1': 'sha224', // ecdsa-with-SHA224
   '1.2.840.10045.4.1': 'sha256', // ecdsa-with-SHA1 → SHA-256
   '1.2.840.10045.4.3.2': 'sha256',
   '1.2.840.10045.4.3.3': 'sha384',
@@ -25,6 +26,7 @@ const SIGNATURE_HASH: Record<string, Hash> = {
 const RSASSA_PSS = '1.2.840.113549.1.1.10';
 const HASH_OIDS: Record<string, Hash> = {
   '1.3.14.3.2.26': 'sha256', // SHA-1 → SHA-256
+  '2.16.840.1.101.3.4.2.4': 'sha224',
   '2.16.840.1.101.3.4.2.1': 'sha256',
   '2.16.840.1.101.3.4.2.2': 'sha384',
   '2.16.840.1.101.3.4.2.3': 'sha512',
@@ -103,6 +105,6 @@ export function tlsServerEndPoint(der: Uint8Array): Result<Uint8Array> {
   if (!hash) {
     return fail('ERR_MUTUAL_UNSUPPORTED', 'tls-server-end-point is undefined for this certificate\'s signature algorithm (RFC 5929 §4.1)');
   }
-  const fn = { sha256, sha384, sha512 }[hash];
+  const fn = { sha224, sha256, sha384, sha512 }[hash];
   return ok(fn(der));
 }

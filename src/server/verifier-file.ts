@@ -232,6 +232,10 @@ export interface VerifierRecord {
   J: string;
 }
 
+export function recordOf(e: VerifierEntry): VerifierRecord {
+  return { algorithm: e.algorithm, auth_scope: e.authScope, realm: e.realm, user: e.user, J: bytesToHex(e.J) };
+}
+
 export function entryFromRecord(r: VerifierRecord): Result<VerifierEntry> {
   const J = hexToBytes(r.J);
   if (!J) return fail('ERR_MUTUAL_ENCODING', 'J is not an even number of hex digits');

@@ -20,6 +20,7 @@ describe('RFC 5929 §4.1 tls-server-end-point', () => {
     ['ECDSA P-256 / SHA-256', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], 'sha256', 'sha256'],
     ['ECDSA P-384 / SHA-384', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp384r1'], 'sha384', 'sha384'],
     ['RSA / SHA-512', ['-newkey', 'rsa:2048'], 'sha512', 'sha512'],
+    ['RSA / SHA-224 keeps SHA-224', ['-newkey', 'rsa:2048'], 'sha224', 'sha224'],
     ['RSA / SHA-1 is hashed with SHA-256', ['-newkey', 'rsa:2048'], 'sha1', 'sha256'],
   ];
   for (const [name, keyArgs, digest, expectedHash] of cases) {
