@@ -23,8 +23,12 @@ interface Outcome {
   action: ClientAction;
   status: number;
   body: Buffer;
+  /** Whether the password was sent (as a key exchange) during this request. */
+  supplied: boolean;
 }
 
+/** The server could not be reached (exit 4); every other failure has its own exit code. */
+class NetworkError extends Error {}
 
 export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<FetchIo, 'stdout' | 'stderr'>): Promise<number> {
   const p = parseArgs(argv, { values: ['user', 'requests'], flags: ['verbose', 'insecure'] });
@@ -45,17 +49,22 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
   };
 
   const client = new MutualClient({ random: webRandom, now: Date.now });
-  let credentialsGiven = false;
 
-  /** Run one user-level request to completion through the engine. */
+  /** Run one user-level request to completion through the engine; the password answers one prompt. */
   const run = async (): Promise<Outcome> => {
     let { seq, action } = client.beginRequest(url.href);
     let status = 0;
     let body: Buffer = Buffer.alloc(0);
+    let supplied = false;
     for (let hops = 0; hops < 8; hops++) {
       if (action.type === 'send') {
         log(`> GET ${url.href}${action.authorization ? `\n> Authorization: ${action.authorization}` : ''}`);
-        const res = await exchange(url, { ...(action.authorization !== undefined ? { authorization: action.authorization } : {}), insecure });
+        let res;
+        try {
+          res = await exchange(url, { ...(action.authorization !== undefined ? { authorization: action.authorization } : {}), insecure });
+        } catch (e) {
+          throw new NetworkError(e instanceof Error ? e.message : String(e));
+        }
         status = res.status;
         body = res.body;
         log(`< ${res.status}${Object.entries(res.raw)
@@ -65,8 +74,14 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
         action = client.handleResponse(seq, res);
         continue;
       }
-      if (action.type === 'login-required' && !credentialsGiven && action.login.reason !== 'auth-failed') {
-        credentialsGiven = true;
+      // RFC 8053 §3: an optional-authentication page means the same as a 401-INIT for a client that wants to
+      // log in — and this command was asked to log in.
+      if (action.type === 'unauthenticated' && action.loginAvailable && !supplied) {
+        action = { type: 'login-required', login: { ...action.loginAvailable, interactive: true } };
+        continue;
+      }
+      if (action.type === 'login-required' && !supplied) {
+        supplied = true;
         const login: LoginRequest = action.login;
         log(`* realm "${login.realm.realm}" (${login.realm.algorithm}, auth-scope ${login.realm.authScope}): deriving the key…`);
         const cred = await prepareCredential(login.realm, user, password);
@@ -75,15 +90,9 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
         action = client.resume(seq, login);
         continue;
       }
-      // RFC 8053 §3: an optional-authentication page means the same as a 401-INIT for a client that wants to
-      // log in — and this command was asked to log in.
-      if (action.type === 'unauthenticated' && action.loginAvailable && !credentialsGiven) {
-        action = { type: 'login-required', login: { ...action.loginAvailable, interactive: true } };
-        continue;
-      }
-      return { action, status, body };
+      return { action, status, body, supplied };
     }
-    return { action, status, body };
+    return { action, status, body, supplied };
   };
 
   const summary: {
@@ -97,8 +106,8 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
     try {
       out = await run();
     } catch (e) {
-      if (e instanceof UsageError) throw e;
-      io.stderr(`mutual fetch: could not reach ${url.origin}: ${e instanceof Error ? e.message : String(e)}`);
+      if (!(e instanceof NetworkError)) throw e;
+      io.stderr(`mutual fetch: could not reach ${url.origin}: ${e.message}`);
       return EXIT.network;
     }
     summary.requests++;
@@ -120,11 +129,11 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
           'The server did not prove that it knows your password verifier. Do not trust this site with your password.');
         return EXIT.serverFailed;
       case 'login-required':
-        if (a.login.reason === 'auth-failed' || credentialsGiven) {
+        if (out.supplied && a.login.reason === 'auth-failed') {
           io.stderr(`mutual fetch: ${url.origin} rejected the username or password for realm "${a.login.realm.realm}" (reason: ${a.login.serverReason}). Check them and try again.`);
           return EXIT.credentialsRefused;
         }
-        io.stderr(`mutual fetch: ${url.origin} asks for a login but none could be attempted`);
+        io.stderr(`mutual fetch: ${url.origin} asks to log in again to realm "${a.login.realm.realm}" (reason: ${a.login.serverReason}) after a login in this request; giving up rather than looping`);
         return EXIT.notAuthenticated;
       case 'unauthenticated':
         io.stderr(a.serverError

@@ -162,6 +162,7 @@ function loginReasonOf(serverReason: string, hadSession: boolean): LoginReason {
 type Resolved =
   | { ok: true; init: InitChallenge | KexS1Challenge; realm: RealmId; validation: Validation; vh: Uint8Array }
   | { ok: false; error: MutualError };
+type ResolvedInit = Extract<Resolved, { ok: true }> & { init: InitChallenge };
 
 /**
  * The client engine. Holds a {@link ClientState} (plain data; persist it whenever `state.revision` moved,
@@ -193,44 +194,59 @@ export class MutualClient {
   }
 
   sessions(): SessionStatus[] {
+    this.tick();
     return Object.values(this.state.sessions).map(sessionStatus);
   }
 
   /**
-   * Log out of a realm on a server (RFC 8120 §10.2 step 14, RFC 8053 §4.5): forget the session keys and,
-   * when asked, the remembered pi. Returns location-when-logout if the server gave one.
+   * Log out of a realm (RFC 8120 §10.2 step 14: forget the password; RFC 8053 §4.5: erase keys and nonces):
+   * every session of the realm, on every server of its auth-scope, loses its keys, and the realm's pi leaves
+   * the active credentials so nothing re-authenticates by itself. With `forgetCredential` false the pi is
+   * handed back, so an adapter that the user allowed to remember it can offer a one-click login later.
+   * Returns location-when-logout (http/https only) if the server of `server` gave one.
    */
-  logout(server: string, realm: RealmId, forgetCredential: boolean): { location?: string } {
-    const key = sessionKey(server, realm);
-    const s = this.state.sessions[key];
-    const location = s?.logoutLocation;
-    if (s) this.state.sessions[key] = dropKeys(s, ['logoutLocation']);
-    if (forgetCredential) delete this.state.credentials[realmKey(realm)];
-    this.touch();
-    return location === undefined ? {} : { location };
+  logout(server: string, realm: RealmId, forgetCredential: boolean): { location?: string; credential?: ClientCredential } {
+    const location = this.state.sessions[sessionKey(server, realm)]?.logoutLocation;
+    const credential = this.endRealm(realmKey(realm));
+    const out: { location?: string; credential?: ClientCredential } = {};
+    if (location !== undefined) out.location = location;
+    if (credential && !forgetCredential) out.credential = credential;
+    return out;
   }
 
-  /** Clock tick: expire sessions whose `time` or RFC 8053 logout-timeout has passed. */
+  /** Drop the keys of every session of a realm and its active credential; returns the credential. */
+  private endRealm(rk: string): ClientCredential | undefined {
+    for (const [k, s] of Object.entries(this.state.sessions)) {
+      if (realmKey(s.realm) === rk) this.state.sessions[k] = dropKeys(s, ['logoutLocation', 'logoutAt']);
+    }
+    const credential = this.state.credentials[rk];
+    delete this.state.credentials[rk];
+    this.touch();
+    return credential;
+  }
+
+  /**
+   * Clock tick: discard sessions whose `time` has passed (the pi stays: a silent new exchange follows), and
+   * log out of realms whose RFC 8053 logout-timeout has passed (§4.6: credentials and state discarded).
+   */
   tick(): void {
     const now = this.opts.now();
-    let changed = false;
     for (const [k, s] of Object.entries(this.state.sessions)) {
       if (s.logoutAt !== undefined && now >= s.logoutAt) {
-        this.state.sessions[k] = dropKeys(s, ['logoutAt']);
-        changed = true;
+        this.endRealm(realmKey(s.realm));
       } else if (s.keys && now >= s.keys.expiresAt) {
         this.state.sessions[k] = dropKeys(s);
-        changed = true;
+        this.touch();
       }
     }
-    if (changed) this.touch();
   }
 
   // ---------------------------------------------------------------- step 1: a new request
 
   /** Start a request sequence for `url` (RFC 8120 §10.2 step 1) and say what to send first. */
-  beginRequest(url: string, ctx: RequestContext = {}): { seq: RequestSequence; action: ClientAction } {
+  beginRequest(rawUrl: string, ctx: RequestContext = {}): { seq: RequestSequence; action: ClientAction } {
     this.tick();
+    const url = withoutCredentials(rawUrl);
     const origin = originOf(url);
     const server = origin.ok ? serverKey(origin.value) : '';
     const seq: RequestSequence = {
@@ -243,7 +259,13 @@ export class MutualClient {
     };
     if (ctx.tlsServerEndPoint) seq.tlsServerEndPoint = bytesToHex(ctx.tlsServerEndPoint);
     if (!origin.ok) return { seq, action: this.sendNormal(seq) };
-    const session = this.expectedSession(url, origin.value);
+    let session = this.expectedSession(url, origin.value);
+    if (session?.keys && session.validation === 'tls-server-end-point' && seq.tlsServerEndPoint !== undefined && seq.tlsServerEndPoint !== session.keys.vh) {
+      // RFC 8120 §7: vh is the certificate of *this* connection. Another certificate than the session's:
+      // never reuse the session on it; a new exchange binds to the new certificate (and fails if it is a relay's).
+      this.discardSession(sessionKey(session.server, session.realm), session.keys.sid);
+      session = this.state.sessions[sessionKey(session.server, session.realm)];
+    }
     if (session) {
       const sent = session.keys ? this.sendVfy(seq, session, 'vfy-first') : undefined;
       if (sent) return { seq, action: sent };
@@ -295,7 +317,8 @@ export class MutualClient {
     if (!keys) return undefined;
     const now = this.opts.now();
     const key = sessionKey(session.server, session.realm);
-    if (now >= keys.expiresAt) {
+    // `time` limits *reuse* (RFC 8120 §4.3): the req-VFY-C that completes the exchange always goes out.
+    if (step !== 'vfy-after-kex' && now >= keys.expiresAt) {
       this.state.sessions[key] = dropKeys(session);
       this.touch();
       return undefined;
@@ -477,25 +500,37 @@ export class MutualClient {
         );
       }
       if (step === 'normal' || (first && step === 'kex-first')) {
-        const loginAvailable = this.optionalLogin(seq, res, origin.value);
+        // RFC 8053 §3: Optional-WWW-Authenticate means, for authentication, what a 401-INIT means — so with a
+        // known pi the client authenticates by itself; without one it only says "login available".
+        const optional = this.optionalChallenges(res, origin.value, seq);
+        const known = optional.filter((r) => this.state.credentials[realmKey(r.realm)] && !seq.kexTried.includes(realmKey(r.realm)));
+        if (known.length > 0) return this.onInit(seq, known, res, origin.value);
+        const loginAvailable = optional[0] && this.loginRequest(seq, optional[0], res, origin.value, 'optional', false);
         return this.finish(seq, loginAvailable ? { type: 'unauthenticated', loginAvailable } : { type: 'unauthenticated' });
+      }
+      if (res.status >= 500 && res.status <= 599) {
+        // A server error during the key exchange: nothing was proven either way (RFC 8120 §10.1 tolerance).
+        return this.finish(seq, { type: 'unauthenticated', serverError: true });
       }
       return this.fail(seq, 'ERR_MUTUAL_PROTOCOL', `the server answered the key exchange with a normal response (${res.status})`);
     }
 
-    // A 401 with Mutual challenges.
+    // A 401 with Mutual challenges. Any 401 to a req-VFY-C makes its session secret unusable (§10.1).
+    if (seq.verify) this.discardSession(seq.verify.sessionKey, seq.verify.sid);
     const sentRealm = seq.verify?.realm ?? seq.kex?.realm;
     const resolved = msg.challenges.map((c) => this.resolve(c, origin.value, seq));
     const usable = resolved.filter((r): r is Extract<Resolved, { ok: true }> => r.ok);
 
     // 401-KEX-S1: only in answer to req-KEX-C1 (§10.1), for the same realm.
-    const kexS1 = usable.find((r) => r.init.kind === '401-KEX-S1' && realmKey(r.realm) === sentRealm);
+    const kexS1 = usable.find(
+      (r) => r.init.kind === '401-KEX-S1' && realmKey(r.realm) === sentRealm && r.validation === seq.kex?.validation,
+    );
     if (kexS1 && seq.kex && kexS1.init.kind === '401-KEX-S1') return this.onKexS1(seq, kexS1.init, kexS1.realm, origin.value);
     if (usable.some((r) => r.init.kind === '401-KEX-S1')) {
       return this.fail(seq, 'ERR_MUTUAL_PROTOCOL', 'the server sent 401-KEX-S1 for a request that was not a matching req-KEX-C1');
     }
 
-    const inits = usable.filter((r) => r.init.kind === '401-INIT') as Array<Extract<Resolved, { ok: true }> & { init: InitChallenge }>;
+    const inits = usable.filter((r): r is ResolvedInit => r.init.kind === '401-INIT');
     if (inits.length === 0) {
       const why = resolved.find((r): r is { ok: false; error: MutualError } => !r.ok);
       if (seq.verify || (seq.kex && !first)) {
@@ -507,7 +542,6 @@ export class MutualClient {
     // 401-INIT / 401-STALE for the realm we authenticated to …
     const same = sentRealm === undefined ? undefined : inits.find((r) => realmKey(r.realm) === sentRealm);
     if (same) {
-      if (seq.verify) this.discardSession(seq.verify.sessionKey, seq.verify.sid);
       if (same.init.reason === 'stale-session') {
         // 401-STALE: steps 3/8 → 9, a new exchange with the remembered pi, once per realm per sequence.
         const cred = this.state.credentials[sentRealm!];
@@ -526,14 +560,13 @@ export class MutualClient {
     if (!first) {
       return this.fail(seq, 'ERR_MUTUAL_PROTOCOL', 'the server switched to another realm in the middle of an authentication');
     }
-    if (seq.verify) this.discardSession(seq.verify.sessionKey, seq.verify.sid);
     return this.onInit(seq, inits, res, origin.value);
   }
 
   /** Steps 6–9 and 12: a 401-INIT for a realm; use known credentials or ask the user. */
   private onInit(
     seq: RequestSequence,
-    inits: Array<Extract<Resolved, { ok: true }> & { init: InitChallenge }>,
+    inits: ResolvedInit[],
     res: ResponseInput,
     origin: Origin,
   ): ClientAction {
@@ -556,12 +589,22 @@ export class MutualClient {
 
   private askUser(
     seq: RequestSequence,
-    r: Extract<Resolved, { ok: true }>,
+    r: ResolvedInit,
     res: ResponseInput,
     origin: Origin,
     reason: LoginReason,
   ): ClientAction {
-    const init = r.init as InitChallenge;
+    const login = this.loginRequest(seq, r, res, origin, reason, !seq.subRequest);
+    this.rememberRealm(seq.url, realmKey(r.realm));
+    const out: ClientAction = { type: 'login-required', login };
+    // RFC 8053 §4.3: location-when-unauthenticated applies only when the user would be asked.
+    const redirect = login.interactive ? httpLocation(login.control?.locationWhenUnauthenticated, seq.url) : undefined;
+    if (redirect !== undefined) out.redirect = redirect;
+    return this.finish(seq, out);
+  }
+
+  /** What the login UI is told about a challenge (never any key). */
+  private loginRequest(seq: RequestSequence, r: ResolvedInit, res: ResponseInput, origin: Origin, reason: LoginReason, interactive: boolean): LoginRequest {
     const control = controlFor(res, r.realm.realm);
     const login: LoginRequest = {
       server: serverKey(origin),
@@ -569,23 +612,13 @@ export class MutualClient {
       realm: r.realm,
       validation: r.validation,
       reason,
-      serverReason: init.reason,
-      interactive: !seq.subRequest && control?.noAuth !== true,
+      serverReason: r.init.reason,
+      interactive: interactive && control?.noAuth !== true,
     };
-    if (init.authScope !== undefined) login.authScopeParam = init.authScope;
+    if (r.init.authScope !== undefined) login.authScopeParam = r.init.authScope;
     if (control) login.control = control;
     if (control?.username !== undefined) login.username = control.username;
-    this.rememberRealm(seq.url, realmKey(r.realm));
-    const out: ClientAction = { type: 'login-required', login };
-    // RFC 8053 §4.3: location-when-unauthenticated applies only when the user would be asked.
-    if (control?.locationWhenUnauthenticated !== undefined && control.noAuth !== true) {
-      try {
-        out.redirect = new URL(control.locationWhenUnauthenticated, seq.url).href;
-      } catch {
-        /* an unusable location is ignored */
-      }
-    }
-    return this.finish(seq, out);
+    return login;
   }
 
   /** Step 10: 401-KEX-S1 → compute z, open the session, send req-VFY-C with nc = 1. */
@@ -595,7 +628,9 @@ export class MutualClient {
     const K_s1 = decodeFixedNumber(c.ks1, alg.wire, alg.elementLength, 'ks1');
     if (!K_s1.ok) return this.fail(seq, 'ERR_MUTUAL_SERVER_AUTH', `the server's ks1 is malformed: ${K_s1.error.message}`, realm);
     const cred = this.state.credentials[kex.realm];
-    if (!cred) return this.fail(seq, 'ERR_MUTUAL_PROTOCOL', 'the credentials for this realm were forgotten during the exchange', realm);
+    if (!cred || cred.username !== kex.username) {
+      return this.fail(seq, 'ERR_MUTUAL_PROTOCOL', 'the credentials for this realm changed during the exchange; try again', realm);
+    }
     const z = clientZ(alg, { S_c1: BigInt(`0x${kex.S_c1}`), K_c1: hexToBytes(kex.K_c1)!, K_s1: K_s1.value, pi: hexToBytes(cred.pi)! });
     if (!z.ok) return this.fail(seq, 'ERR_MUTUAL_SERVER_AUTH', `the server's key exchange value is invalid: ${z.error.message}`, realm);
     const counter = newNonceCounter(c.ncMax);
@@ -624,6 +659,9 @@ export class MutualClient {
       keys,
       requestsVerified: prev?.requestsVerified ?? 0,
       ...(prev?.verifiedSince !== undefined ? { verifiedSince: prev.verifiedSince } : {}),
+      // A silent re-key does not cancel a pending RFC 8053 logout-timeout, nor forget location-when-logout.
+      ...(prev?.logoutAt !== undefined ? { logoutAt: prev.logoutAt } : {}),
+      ...(prev?.logoutLocation !== undefined ? { logoutLocation: prev.logoutLocation } : {}),
     };
     this.state.sessions[key] = session;
     this.rememberRealm(seq.url, kex.realm);
@@ -640,24 +678,25 @@ export class MutualClient {
     const s = this.state.sessions[v.sessionKey];
     const realm = s?.realm;
     const alg = getAlgorithm(realmFromKey(v.realm).algorithm) as Algorithm;
+    const failed = (message: string): ClientAction => {
+      this.discardSession(v.sessionKey, v.sid);
+      return this.fail(seq, 'ERR_MUTUAL_SERVER_AUTH', message, realm);
+    };
+    // RFC 8120 §7: vh is the certificate of the connection the response came on; the session was bound to one.
+    if (s?.validation === 'tls-server-end-point' && res.tlsServerEndPoint && bytesToHex(res.tlsServerEndPoint) !== v.vh) {
+      return failed('the response came over a TLS connection with another certificate than the one this session is bound to');
+    }
     const info = parseAuthenticationInfo(values);
-    if (!info.ok) return this.fail(seq, 'ERR_MUTUAL_SERVER_AUTH', `the server's Authentication-Info is malformed: ${info.error.message}`, realm);
+    if (!info.ok) return failed(`the server's Authentication-Info is malformed: ${info.error.message}`);
     const vfy = readVfyS(info.value, alg.name);
-    if (!vfy.ok) return this.fail(seq, 'ERR_MUTUAL_SERVER_AUTH', `the server's Authentication-Info is not a valid 200-VFY-S: ${vfy.error.message}`, realm);
+    if (!vfy.ok) return failed(`the server's Authentication-Info is not a valid 200-VFY-S: ${vfy.error.message}`);
     if (vfy.value.sid.toLowerCase() !== v.sid) {
-      if (s) this.discardSession(v.sessionKey, v.sid);
-      return this.fail(seq, 'ERR_MUTUAL_SERVER_AUTH', `the server answered for another session (sid ${vfy.value.sid}, expected ${v.sid})`, realm);
+      return failed(`the server answered for another session (sid ${vfy.value.sid}, expected ${v.sid})`);
     }
     const got = decodeFixedNumber(vfy.value.vks, alg.wire, alg.hashLength, 'vks');
     const expected = computeVks(alg, verifyInput(v));
     if (!got.ok || !constantTimeEqual(got.value, expected)) {
-      this.discardSession(v.sessionKey, v.sid);
-      return this.fail(
-        seq,
-        'ERR_MUTUAL_SERVER_AUTH',
-        'the server sent a wrong vks: it does not know your password verifier — this may not be the site you think it is',
-        realm,
-      );
+      return failed('the server sent a wrong vks: it does not know your password verifier — this may not be the site you think it is');
     }
     // Verified. Update counters and RFC 8053 Authentication-Control of a successful response.
     const now = this.opts.now();
@@ -670,57 +709,38 @@ export class MutualClient {
         requestsVerified: s.requestsVerified + 1,
         verifiedSince: s.verifiedSince ?? now,
       };
-      if (control?.locationWhenLogout !== undefined) {
-        try {
-          next = { ...next, logoutLocation: new URL(control.locationWhenLogout, seq.url).href };
-        } catch {
-          /* ignore an unusable location */
-        }
-      }
+      const logoutLocation = httpLocation(control?.locationWhenLogout, seq.url);
+      if (logoutLocation !== undefined) next = { ...next, logoutLocation };
       if (control?.logoutTimeout !== undefined) {
         if (control.logoutTimeout === 0) {
-          next = dropKeys(next, ['logoutAt']);
           loggedOut = true;
         } else {
           next = { ...next, logoutAt: now + control.logoutTimeout * 1000 };
         }
       }
       this.state.sessions[v.sessionKey] = next;
+      // RFC 8053 §4.6, logout-timeout=0: back to the unauthenticated state — keys and active pi gone.
+      if (loggedOut) this.endRealm(v.realm);
       this.touch();
-      status = sessionStatus(next);
+      status = sessionStatus(this.state.sessions[v.sessionKey] ?? next);
     }
     const session = status ?? sessionStatus(s ?? placeholderSession(seq, v));
     return this.finish(seq, { type: 'verified', session, nc: v.nc, loggedOut });
   }
 
-  /** RFC 8053 §3: Optional-WWW-Authenticate on a normal response = "login available", never a prompt. */
-  private optionalLogin(seq: RequestSequence, res: ResponseInput, origin: Origin): LoginRequest | undefined {
-    const fields = headerList(res.headers, 'optional-www-authenticate');
-    if (fields.length === 0) return undefined;
-    for (const f of fields) {
+  /** The usable Mutual challenges of an RFC 8053 §3 Optional-WWW-Authenticate header. */
+  private optionalChallenges(res: ResponseInput, origin: Origin, seq: RequestSequence): ResolvedInit[] {
+    const out: ResolvedInit[] = [];
+    for (const f of headerList(res.headers, 'optional-www-authenticate')) {
       const parsed = parseChallenges(f);
       if (!parsed.ok) continue;
       for (const ch of parsed.value) {
         if (ch.scheme.toLowerCase() !== 'mutual') continue;
         const r = this.resolve(ch, origin, seq);
-        if (!r.ok || r.init.kind !== '401-INIT') continue;
-        const control = controlFor(res, r.realm.realm);
-        const login: LoginRequest = {
-          server: serverKey(origin),
-          url: seq.url,
-          realm: r.realm,
-          validation: r.validation,
-          reason: 'optional',
-          serverReason: r.init.reason,
-          interactive: false,
-        };
-        if (r.init.authScope !== undefined) login.authScopeParam = r.init.authScope;
-        if (control) login.control = control;
-        if (control?.username !== undefined) login.username = control.username;
-        return login;
+        if (r.ok && r.init.kind === '401-INIT') out.push(r as ResolvedInit);
       }
     }
-    return undefined;
+    return out;
   }
 
   /** Parse one Mutual challenge and check it can be used for this request (algorithm, scope, validation). */
@@ -792,6 +812,30 @@ function verifyInput(v: PendingVerify) {
     nc: v.nc,
     vh: hexToBytes(v.vh)!,
   };
+}
+
+/** An RFC 8053 location resolved against the page, kept only if it is http(s) ("as if a 303", §4.3/§4.5). */
+function httpLocation(location: string | undefined, base: string): string | undefined {
+  if (location === undefined) return undefined;
+  try {
+    const u = new URL(location, base);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URL without user:password@ — never kept in state, never shown back. */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username === '' && u.password === '') return url;
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return url;
+  }
 }
 
 /** The session without its keys (and without the listed RFC 8053 fields). */
