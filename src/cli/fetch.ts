@@ -31,7 +31,7 @@ interface Outcome {
 class NetworkError extends Error {}
 
 export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<FetchIo, 'stdout' | 'stderr'>): Promise<number> {
-  const p = parseArgs(argv, { values: ['user', 'requests'], flags: ['verbose', 'insecure'] });
+  const p = parseArgs(argv, { values: ['user', 'requests'], flags: ['verbose', 'insecure', 'allow-host-validation'] });
   if (p.positional.length !== 1) throw new UsageError('give exactly one URL');
   let url: URL;
   try {
@@ -48,7 +48,9 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
     if (verbose) io.stderr(s);
   };
 
-  const client = new MutualClient({ random: webRandom, now: Date.now });
+  // docs/mutual-protocol.md §3.7: validation=host over HTTPS only when the user explicitly allows it.
+  const allowHost = p.flags.has('allow-host-validation');
+  const client = new MutualClient({ random: webRandom, now: Date.now, allowHostValidationOverHttps: () => allowHost });
 
   /** Run one user-level request to completion through the engine; the password answers one prompt. */
   const run = async (): Promise<Outcome> => {

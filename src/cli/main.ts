@@ -10,8 +10,9 @@ const USAGE = `mutual — HTTP Mutual authentication (RFC 8120 / 8121 / 8053)
 
   mutual verifier --algorithm A --realm R --user U --auth-scope S [--file F]
       read a password on stdin, print the verifier J as one JSON line (and append it to F)
-  mutual fetch URL --user U [--requests N] [--verbose] [--insecure]
+  mutual fetch URL --user U [--requests N] [--verbose] [--insecure] [--allow-host-validation]
       read a password on stdin, log in, verify the server on every response, make N more requests
+      (--allow-host-validation: accept a server that asks for validation=host over HTTPS — a misconfiguration)
   mutual serve [--port P] [--host H] [--verifiers F] [--config F] [--tls self-signed | --tls-cert F --tls-key F]
       run the demo Mutual site (or one protected area: --origin URL --realm R --algorithm A --verifiers F)
 

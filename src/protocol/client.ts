@@ -12,7 +12,7 @@ import { computeVkc, computeVks } from '../crypto/verify.ts';
 import { bytesToHex, constantTimeEqual, hexToBytes, utf8, type RandomSource } from '../bytes.ts';
 import { MutualError, type MutualErrorCode } from '../errors.ts';
 import {
-  formatKexC1, formatVfyC, parseAuthenticationControl, readChallenge, readVfyS,
+  formatKexC1, formatVfyC, parseAuthenticationControlEntries, readChallenge, readVfyS,
   type AuthenticationControl, type InitChallenge, type KexS1Challenge,
 } from './messages.ts';
 import { parseAuthenticationInfo, parseChallenges } from './syntax.ts';
@@ -878,13 +878,16 @@ function classify(res: ResponseInput): Classified {
   return info.length > 0 ? { kind: 'vfy-s', values: info } : { kind: 'normal' };
 }
 
-/** The RFC 8053 Authentication-Control entry for the Mutual scheme and this realm, if any. */
+/**
+ * The RFC 8053 Authentication-Control entry for the Mutual scheme and this realm, if any. Mutual has realms,
+ * so an entry must name one (§4); entries without a realm are not relevant to any realm.
+ */
 function controlFor(res: ResponseInput, realm: string): AuthenticationControl | undefined {
   for (const f of headerList(res.headers, 'authentication-control')) {
-    const parsed = parseAuthenticationControl(f, realm);
+    const parsed = parseAuthenticationControlEntries(f);
     if (!parsed.ok) continue;
-    const entry = parsed.value.get('mutual');
-    if (entry) return entry;
+    const entry = parsed.value.find((e) => e.scheme.toLowerCase() === 'mutual' && e.control.realm === realm);
+    if (entry) return entry.control;
   }
   return undefined;
 }

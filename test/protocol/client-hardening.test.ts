@@ -256,3 +256,35 @@ describe('RFC 8053 §3: Optional-WWW-Authenticate for a realm whose credentials 
     expect(r.final.type).toBe('verified');
   });
 });
+
+describe('RFC 8053 §4: Authentication-Control entries are per realm', () => {
+  const init = formatInit({ algorithm: 'iso-kam3-ec-p256-sha256', validation: 'host', authScope: ORIGIN, realm: 'demo', reason: 'initial' });
+  const ask = (control: string) => {
+    const { client } = makeClient();
+    const { seq } = client.beginRequest(URL1);
+    return client.handleResponse(seq, { status: 401, headers: { 'www-authenticate': init, 'authentication-control': control } });
+  };
+
+  it('the entry of this realm applies: username hint and an http(s) redirect', () => {
+    const out = ask('Mutual realm="other", username="mallory", Mutual realm="demo", username="alice", location-when-unauthenticated="/login"');
+    expect(out.type).toBe('login-required');
+    if (out.type !== 'login-required') return;
+    expect(out.login.username).toBe('alice');
+    expect(out.redirect).toBe(`${ORIGIN}/login`);
+  });
+
+  it('an entry without a realm, or for another realm, is ignored', () => {
+    const out = ask('Mutual username="mallory", no-auth=true, Mutual realm="other", location-when-unauthenticated="/x"');
+    expect(out.type).toBe('login-required');
+    if (out.type !== 'login-required') return;
+    expect(out.login.username).toBeUndefined();
+    expect(out.login.interactive).toBe(true);
+    expect(out.redirect).toBeUndefined();
+  });
+
+  it('no-auth=true for this realm: no prompt and no redirect', () => {
+    const out = ask('Mutual realm="demo", no-auth=true, location-when-unauthenticated="/login"');
+    expect(out).toMatchObject({ type: 'login-required', login: { interactive: false } });
+    if (out.type === 'login-required') expect(out.redirect).toBeUndefined();
+  });
+});
