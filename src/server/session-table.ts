@@ -7,12 +7,13 @@
  * - every session has an absolute expiry (`time` seconds after it was created, the value sent in 401-KEX-S1);
  * - "inactive" sessions are not kept at all: §11 answers an inactive session exactly like an unknown sid
  *   (401-STALE), so a session that becomes inactive is wiped and removed at once;
- * - sessions that are not (yet) authenticated — "key exchanging" and "rejected" — live in a *pending* queue
- *   in creation order, capped at `maxPending`; when a new key exchange would exceed the cap, the oldest
- *   pending session is evicted (§11 allows dropping key-exchanging entries on "a table capacity overflow").
- *   A flood of half-open exchanges therefore only ever displaces other half-open exchanges;
- * - the whole table is capped at `maxSessions`; at the cap the oldest pending session goes first, and only
- *   if there is none, the oldest authenticated session (§11: authenticated entries MAY become inactive at any
+ * - sessions that are not (yet) authenticated — "key exchanging" and "rejected" — count together against
+ *   `maxPending`. Rejected ones (which §11 lets a server discard at any time) sit in their own queue and are
+ *   evicted first; only when there is none does the oldest key-exchanging session go (§11 allows dropping
+ *   key-exchanging entries on "a table capacity overflow"). A flood of half-open exchanges therefore only
+ *   ever displaces other half-open exchanges;
+ * - the whole table is capped at `maxSessions`; at the cap a rejected, then the oldest key-exchanging session
+ *   goes first, and only if there is none, the oldest authenticated session (§11: authenticated entries MAY become inactive at any
  *   time; their clients re-key silently after a 401-STALE);
  * - duplicate-nonce detection uses a ring of `nc-window` bits per session (the constant-memory scheme §6
  *   describes): numbers at or below `largest-nc − nc-window` are refused as "already received".
@@ -105,6 +106,8 @@ export class SessionTable {
   private readonly pending = new Map<string, ServerSession>();
   /** authenticated sessions, in order of their first successful req-VFY-C. */
   private readonly established = new Map<string, ServerSession>();
+  /** Sessions rejected at req-VFY-C (§11 "rejected"), oldest first: the first to go under pressure. */
+  private readonly rejected = new Map<string, ServerSession>();
   private evicted = 0;
   private expired = 0;
 
@@ -133,12 +136,14 @@ export class SessionTable {
   }): ServerSession {
     const now = this.now();
     this.sweepFront(now, SWEEP_PER_INSERT);
-    while (this.pending.size >= this.maxPending) this.evictOldest(this.pending);
-    while (this.pending.size + this.established.size >= this.maxSessions) {
-      this.evictOldest(this.pending.size > 0 ? this.pending : this.established);
+    while (this.pending.size + this.rejected.size >= this.maxPending) {
+      this.evictOldest(this.rejected.size > 0 ? this.rejected : this.pending);
+    }
+    while (this.size >= this.maxSessions) {
+      this.evictOldest(this.rejected.size > 0 ? this.rejected : this.pending.size > 0 ? this.pending : this.established);
     }
     let sid = bytesToHex(this.random(16));
-    while (this.pending.has(sid) || this.established.has(sid)) sid = bytesToHex(this.random(16));
+    while (this.pending.has(sid) || this.established.has(sid) || this.rejected.has(sid)) sid = bytesToHex(this.random(16));
     const session: ServerSession = {
       sid,
       space: init.space,
@@ -166,7 +171,7 @@ export class SessionTable {
    */
   get(sid: string, space: RealmTriple): ServerSession | undefined {
     const key = sid.toLowerCase();
-    const s = this.pending.get(key) ?? this.established.get(key);
+    const s = this.pending.get(key) ?? this.established.get(key) ?? this.rejected.get(key);
     if (!s) return undefined;
     if (s.expiresAt <= this.now()) {
       this.expired++;
@@ -217,6 +222,8 @@ export class SessionTable {
       s.state = 'rejected';
       // Secrets of a rejected session are never used again.
       wipe(s.z);
+      this.pending.delete(s.sid);
+      this.rejected.set(s.sid, s);
     }
   }
 
@@ -229,7 +236,7 @@ export class SessionTable {
   /** Drop every expired session (O(table size)); a server may call this from a timer. */
   sweep(): void {
     const now = this.now();
-    for (const map of [this.pending, this.established]) {
+    for (const map of [this.pending, this.rejected, this.established]) {
       for (const s of map.values()) {
         if (s.expiresAt <= now) {
           this.expired++;
@@ -240,13 +247,13 @@ export class SessionTable {
   }
 
   get size(): number {
-    return this.pending.size + this.established.size;
+    return this.pending.size + this.rejected.size + this.established.size;
   }
 
   stats(): SessionTableStats {
     return {
       size: this.size,
-      pending: this.pending.size,
+      pending: this.pending.size + this.rejected.size,
       authenticated: this.established.size,
       evicted: this.evicted,
       expired: this.expired,
@@ -270,7 +277,7 @@ export class SessionTable {
   }
 
   private sweepFront(now: number, budget: number): void {
-    for (const map of [this.pending, this.established]) {
+    for (const map of [this.pending, this.rejected, this.established]) {
       let n = budget;
       for (const s of map.values()) {
         if (n-- <= 0 || s.expiresAt > now) break;
@@ -290,6 +297,7 @@ export class SessionTable {
 
   private remove(s: ServerSession): void {
     this.pending.delete(s.sid);
+    this.rejected.delete(s.sid);
     this.established.delete(s.sid);
     wipe(s.z);
     wipe(s.K_c1);

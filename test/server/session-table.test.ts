@@ -159,3 +159,29 @@ describe('RFC 8120 §11: states, expiry, caps', () => {
     expect(() => new SessionTable({ maxSessions: 1.5 })).toThrow(RangeError);
   });
 });
+
+describe('RFC 8120 §11: which entries go first under pressure', () => {
+  it('rejected sessions are evicted before key-exchanging ones, key-exchanging before authenticated', () => {
+    const t = new SessionTable({ maxSessions: 4, maxPending: 3 });
+    const a = session(t); // key exchanging, the oldest
+    const r1 = session(t);
+    const r2 = session(t);
+    t.reject(r1);
+    t.reject(r2);
+    expect(r1.state).toBe('rejected');
+    const d = session(t); // over maxPending: a rejected one must go, not `a`
+    expect(t.get(a.sid, SPACE)).toBe(a);
+    expect(t.get(r1.sid, SPACE)).toBeUndefined();
+    expect(t.get(r2.sid, SPACE)).toBe(r2);
+    expect(t.get(d.sid, SPACE)).toBe(d);
+    // Authenticate two; at the total cap the pending/rejected ones go before the authenticated.
+    use(t, a, [1]);
+    use(t, d, [1]);
+    session(t);
+    session(t);
+    expect(t.get(a.sid, SPACE)?.state).toBe('authenticated');
+    expect(t.get(d.sid, SPACE)?.state).toBe('authenticated');
+    expect(t.get(r2.sid, SPACE)).toBeUndefined();
+    expect(t.size).toBeLessThanOrEqual(4);
+  });
+});
