@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
@@ -21,6 +22,8 @@ export interface MutualServer {
   url: string;
   port: number;
   log: string[];
+  /** Date.now() % 100000 when each log line arrived (to line it up with the extension's trace). */
+  times: number[];
   stop(): Promise<void>;
 }
 
@@ -31,12 +34,14 @@ export async function startServer(args: string[], port = 0): Promise<MutualServe
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
+  const times: number[] = [];
   const url = await new Promise<string>((ok, ko) => {
     const timer = setTimeout(() => ko(new Error(`mutual serve did not start:\n${log.join('\n')}`)), 60_000);
     const onLine = (buf: Buffer) => {
       for (const line of buf.toString('utf8').split('\n')) {
         if (line === '') continue;
         log.push(line);
+        times.push(Date.now() % 100000);
         const m = /listening on (\S+)/.exec(line);
         if (m) {
           clearTimeout(timer);
@@ -55,6 +60,7 @@ export async function startServer(args: string[], port = 0): Promise<MutualServe
     url,
     port: Number(new URL(url).port),
     log,
+    times,
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -77,14 +83,30 @@ export interface Status {
 }
 
 export async function serverStatus(server: MutualServer): Promise<Status> {
-  const r = await fetch(`${server.url}/.well-known/mutual-status`);
-  return (await r.json()) as Status;
+  const url = `${server.url}/.well-known/mutual-status`;
+  if (url.startsWith('http:')) return (await (await fetch(url)).json()) as Status;
+  // The test server's certificate is self-signed.
+  return new Promise<Status>((ok, ko) => {
+    https.get(url, { rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          ok(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Status);
+        } catch (e) {
+          ko(e);
+        }
+      });
+    }).on('error', ko);
+  });
 }
 
 export interface Browser {
   context: BrowserContext;
   extensionId: string;
   worker(): Promise<Worker>;
+  /** An extension page (the options page) to call the extension API and message the background from. */
+  probe(): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -103,7 +125,15 @@ export async function launch(extraArgs: string[] = []): Promise<Browser> {
   let sw = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
   sw ??= await context.waitForEvent('serviceworker', { timeout: 30_000 });
   const extensionId = new URL(sw.url()).host;
-  return {
+  let probe: Page | undefined;
+  const browser: Browser = {
+    async probe() {
+      if (!probe || probe.isClosed()) {
+        probe = await context.newPage();
+        await probe.goto(`chrome-extension://${extensionId}/pages/options.html`);
+      }
+      return probe;
+    },
     context,
     extensionId,
     async worker() {
@@ -116,33 +146,54 @@ export async function launch(extraArgs: string[] = []): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+  // Right after install, Chromium drops webRequest events for ~0.5 s (the listener registration has not
+  // reached the network stack yet; measured: 3 of 4 first navigations missed without this wait).
+  await message(browser, { type: 'sessions' });
+  await new Promise((r) => setTimeout(r, 1000));
+  return browser;
 }
 
-/** The extension's id for a page's tab (looked up by URL in the service worker). */
+/** The extension's id for a page's tab (looked up by URL from an extension page). */
 export async function tabIdOf(b: Browser, page: Page): Promise<number> {
-  const w = await b.worker();
+  const probe = await b.probe();
   const url = page.url();
-  const id = await w.evaluate(async (u: string) => {
+  const id = await probe.evaluate(async (u: string) => {
     const tabs = await chrome.tabs.query({});
     const hit = tabs.filter((t) => t.url === u || t.pendingUrl === u);
-    return hit.length === 1 ? hit[0]!.id ?? -1 : -1;
+    return hit.length === 1 ? (hit[0]!.id ?? -1) : -1;
   }, url);
   if (id < 0) throw new Error(`no unique tab for ${url}`);
   return id;
 }
 
+/** Send one message to the background as an extension page would; returns the Reply. */
+export async function message<T>(b: Browser, msg: Record<string, unknown>): Promise<{ ok: boolean; value?: T; code?: string; message?: string }> {
+  const probe = await b.probe();
+  return probe.evaluate((m) => chrome.runtime.sendMessage(m), msg) as Promise<{ ok: boolean; value?: T; code?: string; message?: string }>;
+}
+
 export async function badge(b: Browser, tabId: number): Promise<string> {
-  const w = await b.worker();
-  return w.evaluate((id: number) => chrome.action.getBadgeText({ tabId: id }), tabId);
+  const probe = await b.probe();
+  return probe.evaluate((id: number) => chrome.action.getBadgeText({ tabId: id }), tabId);
+}
+
+export interface TabStatus {
+  state: string;
+  requestsVerified: number;
+  session?: { key: string; username: string; active: boolean; algorithm: string; validation: string };
+  login?: { reason: string; optional: boolean; realm: string };
+  lastFailure?: { code: string; message: string; kind: string };
+}
+
+export async function tabStatus(b: Browser, tabId: number): Promise<TabStatus> {
+  const r = await message<TabStatus>(b, { type: 'tab-status', tabId });
+  if (!r.ok || !r.value) throw new Error(`tab-status failed: ${r.message ?? '?'}`);
+  return r.value;
 }
 
 /** The toolbar state of a tab, as the popup sees it (none / available / verified / failed). */
 export async function tabState(b: Browser, tabId: number): Promise<string> {
-  const w = await b.worker();
-  return w.evaluate(async (id: number) => {
-    const r = (await chrome.runtime.sendMessage({ type: 'tab-status', tabId: id }).catch(() => undefined)) as { ok?: boolean; value?: { state?: string } } | undefined;
-    return r?.value?.state ?? '?';
-  }, tabId);
+  return (await tabStatus(b, tabId)).state;
 }
 
 export function loginUrl(b: Browser, tabId: number): string {
@@ -161,7 +212,7 @@ export async function submitLogin(b: Browser, tabId: number, user: string, passw
 }
 
 /** Poll until `f` returns a truthy value (or throw after timeoutMs). */
-export async function until<T>(f: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function until<T>(f: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition', b?: Browser): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -171,7 +222,91 @@ export async function until<T>(f: () => Promise<T | undefined | null | false>, t
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}${b ? `\n--- trace:\n${await traceOf(b).catch(() => '?')}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** One parsed per-request log line of `mutual serve`: `GET /path 200 sid=abcd1234 nc=3 authenticated`. */
+export interface LogLine {
+  method: string;
+  path: string;
+  status: number;
+  sid: string;
+  nc: number | undefined;
+  outcome: string;
+}
+
+export function requestLog(server: MutualServer): LogLine[] {
+  const out: LogLine[] = [];
+  for (const l of server.log) {
+    const m = /^(\w+) (\S+) (\d{3}) sid=(\S+) nc=(\S+) (\S+)/.exec(l);
+    if (m) out.push({ method: m[1]!, path: m[2]!, status: Number(m[3]), sid: m[4]!, nc: m[5] === '-' ? undefined : Number(m[5]), outcome: m[6]! });
+  }
+  return out;
+}
+
+/** (sid, nc) pairs used more than once in the server's log. */
+export function duplicateNonces(lines: LogLine[]): string[] {
+  const seen = new Set<string>();
+  const dup: string[] = [];
+  for (const l of lines) {
+    if (l.nc === undefined) continue;
+    const k = `${l.sid}/${l.nc}`;
+    if (seen.has(k)) dup.push(k);
+    seen.add(k);
+  }
+  return dup;
+}
+
+/** Every text node in the page, closed shadow roots included (CDP DOM with pierce). */
+export async function allText(b: Browser, page: Page): Promise<string> {
+  const cdp = await b.context.newCDPSession(page);
+  try {
+    const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: DomNode };
+    const parts: string[] = [];
+    const walk = (n: DomNode) => {
+      if (n.nodeType === 3) parts.push(n.nodeValue ?? '');
+      for (const c of n.children ?? []) walk(c);
+      for (const c of n.shadowRoots ?? []) walk(c);
+      if (n.contentDocument) walk(n.contentDocument);
+    };
+    walk(root);
+    return parts.join(' ');
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+interface DomNode {
+  nodeType: number;
+  nodeValue?: string;
+  children?: DomNode[];
+  shadowRoots?: DomNode[];
+  contentDocument?: DomNode;
+}
+
+/** Wait until the demo gallery page says all its images loaded and its (protected) script ran. */
+export async function galleryComplete(page: Page): Promise<string> {
+  await page.waitForFunction(() => /(\d+) of \1 images loaded/.test(document.getElementById('image-count')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  const scriptRan = await page.evaluate(() => document.getElementById('script-status')?.className === 'loaded');
+  if (!scriptRan) throw new Error('the protected script did not run');
+  return (await page.textContent('#image-count')) ?? '';
+}
+
+/** The background's decision trace (URLs and outcomes only), for failure messages. */
+export async function traceOf(b: Browser): Promise<string> {
+  const w = await b.worker();
+  return w.evaluate(() => ((globalThis as { mutualTrace?: string[] }).mutualTrace ?? []).join('\n'));
+}
+
+/** Log in through the login UI and wait until the tab was reloaded authenticated (demo pages say so). */
+export async function logIn(b: Browser, page: Page, user = 'alice', password = PASSWORD): Promise<number> {
+  const tabId = await tabIdOf(b, page);
+  await until(async () => (await tabStatus(b, tabId)).login, 10_000, 'the login prompt', b);
+  const ui = await submitLogin(b, tabId, user, password);
+  await until(async () => (await tabStatus(b, tabId)).state === 'verified', 30_000, 'verified', b);
+  await page.waitForFunction(() => document.body?.textContent?.includes('Authenticated as'), undefined, { timeout: 20_000 });
+  await ui.close();
+  return tabId;
 }

@@ -37,7 +37,7 @@ export function chromePort(api: () => ChromeApi): BrowserPort {
         await c.action.openPopup({ windowId: tab.windowId });
       } catch {
         // No popup possible (window not focused, tab in background, …): a small extension window instead.
-        await c.windows.create({ url: c.runtime.getURL(`pages/login.html?tab=${tabId}`), type: 'popup', width: 420, height: 560, focused: true });
+        await c.windows.create({ url: c.runtime.getURL(`pages/login.html?tab=${tabId}&close=1`), type: 'popup', width: 420, height: 560, focused: true });
       }
     },
     async reload(tabId) {
@@ -79,6 +79,22 @@ export function chromePort(api: () => ChromeApi): BrowserPort {
         const timer = setTimeout(done, timeoutMs);
         c.tabs.onUpdated.addListener(listener);
       });
+    },
+    async openBlankBeside(tabId) {
+      const c = api();
+      const old = await c.tabs.get(tabId);
+      const t = await c.tabs.create({ url: 'about:blank', active: old.active, windowId: old.windowId, ...(old.index !== undefined ? { index: old.index + 1 } : {}) });
+      return t.id;
+    },
+    async closeTab(tabId) {
+      await api().tabs.remove(tabId);
+    },
+    async tabLoading(tabId) {
+      try {
+        return (await api().tabs.get(tabId)).status === 'loading';
+      } catch {
+        return false;
+      }
     },
     async tabExists(tabId) {
       try {

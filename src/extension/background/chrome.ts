@@ -35,6 +35,7 @@ export interface Tab {
   pendingUrl?: string;
   active: boolean;
   status?: string;
+  index?: number;
 }
 
 export interface MessageSender {
@@ -79,8 +80,9 @@ export interface ChromeApi {
     get(tabId: number): Promise<Tab>;
     query(q: { active?: boolean; currentWindow?: boolean; lastFocusedWindow?: boolean }): Promise<Tab[]>;
     reload(tabId: number, o?: { bypassCache?: boolean }): Promise<void>;
+    remove(tabId: number): Promise<void>;
     update(tabId: number, o: { url?: string; active?: boolean }): Promise<Tab>;
-    create(o: { url: string; active?: boolean; windowId?: number }): Promise<Tab>;
+    create(o: { url: string; active?: boolean; windowId?: number; index?: number }): Promise<Tab>;
     onRemoved: ChromeEvent<(tabId: number) => void>;
     onUpdated: ChromeEvent<(tabId: number, change: { status?: string; url?: string }, tab: Tab) => void>;
   };

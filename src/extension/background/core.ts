@@ -42,6 +42,11 @@ export interface BrowserPort {
   /** Resolves when the tab finished loading (or after timeoutMs). */
   waitForLoad(tabId: number, timeoutMs: number): Promise<void>;
   tabExists(tabId: number): Promise<boolean>;
+  /** Whether the tab is still loading its page. */
+  tabLoading(tabId: number): Promise<boolean>;
+  /** Open an about:blank tab next to this one (to replace a tab that cannot be recovered); its id. */
+  openBlankBeside(tabId: number): Promise<number | undefined>;
+  closeTab(tabId: number): Promise<void>;
 }
 
 /** A page may open the login UI at most once per realm per minute (docs/mutual-protocol.md §4). */
@@ -113,6 +118,16 @@ export function loginView(tabId: number, l: LoginRequest, optional: boolean, can
   return v;
 }
 
+/**
+ * A short in-memory trace of decisions (URLs, message kinds and outcomes only — never headers, keys or
+ * passwords), readable from the service worker's console or by tests as `globalThis.mutualTrace`.
+ */
+export const trace: string[] = [];
+function note(s: string): void {
+  trace.push(`${Date.now() % 100000} ${s}`);
+  if (trace.length > 300) trace.splice(0, trace.length - 300);
+}
+
 export class MutualBackground {
   private readonly tabs = new Map<number, TabRecord>();
   /** The LoginRequest behind each tab's LoginView (kept apart: the view goes to UI pages). */
@@ -149,10 +164,38 @@ export class MutualBackground {
           this.tabsDirty = true;
           return;
         }
-        if (rec.attached) {
-          const ok = await this.interceptor.attach(tabId, { network: (rec.url ?? '').startsWith('https:') });
-          if (!ok) rec.attached = false;
+        if (!rec.attached) return;
+        const network = (rec.url ?? '').startsWith('https:');
+        // Requests of this tab that the old worker sent with a session but never saw answered are paused in
+        // CDP for good (or were answered while it was dead): either way the tab's load cannot finish.
+        const orphaned = [...this.host.pending.values()].some((p) => p.tabId === tabId);
+        const stuck = this.interceptor.restartStrandsRequests && (orphaned || (await this.port.tabLoading(tabId)));
+        if (!stuck) {
+          rec.attached = await this.interceptor.attach(tabId, { network, recover: true });
+          note(`restore ${tabId}: ${rec.attached ? 'attached' : `not attached: ${this.interceptor.lastError?.(tabId) ?? ''}`}`);
+          return;
         }
+        // The worker was stopped while this tab was loading under interception (MV3 keeps the worker alive
+        // while a debugger is attached, so: a forced stop or a crash). Measured: the requests the old worker
+        // had paused are stuck for good; the old CDP session may survive as an orphan that holds every new
+        // request of the tab too; detaching or re-enabling releases paused requests *bare* to the server.
+        note(`restore ${tabId}: stuck in a load; replacing the tab`);
+        // Closing the tab ends the orphaned session and cancels its requests. The replacement starts blank,
+        // is attached before it navigates (so its first request is intercepted too), then loads the page.
+        const url = rec.url;
+        // First unload the stuck page, so its paused requests are cancelled by the page before the session
+        // holding them goes away with the tab (measured: closing right away released some of them bare).
+        await withTimeout(this.port.navigate(tabId, 'about:blank'), 2000).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        const id = await withTimeout(this.port.openBlankBeside(tabId), 3000).catch(() => undefined);
+        if (id === undefined || url === undefined) return;
+        this.tabs.delete(tabId);
+        this.tabs.set(id, { ...rec, attached: false });
+        const fresh = this.tabs.get(id)!;
+        fresh.attached = await withTimeout(this.interceptor.attach(id, { network }), 3000).catch(() => false);
+        note(`restore ${tabId} → ${id}: ${fresh.attached ? 'attached' : `not attached: ${this.interceptor.lastError?.(id) ?? ''}`}`);
+        await withTimeout(this.port.closeTab(tabId), 3000).catch(() => undefined);
+        await this.port.navigate(id, url).catch(() => undefined);
       }),
     );
     this.saveTabs();
@@ -207,7 +250,8 @@ export class MutualBackground {
     this.saveTabs();
   }
 
-  onDetached(tabId: number, _reason: string): void {
+  onDetached(tabId: number, reason: string): void {
+    note(`detached ${tabId} ${reason}`);
     const t = this.tabs.get(tabId);
     if (t) {
       t.attached = false;
@@ -269,11 +313,15 @@ export class MutualBackground {
       const t = this.tab(r.tabId);
       t.url = r.url;
       t.attached = true;
+      this.saveTabs();
     }
+    note(`req ${r.tabId} ${r.mainFrame ? 'main' : r.document ? 'doc' : 'sub'} ${r.url} -> ${action.type === 'send' ? action.message : action.type}`);
     if (action.type === 'send' && action.authorization !== undefined) {
       this.host.track(key, r.tabId, seq);
       try {
-        await this.host.persist(); // the nonce number is on storage before it is on the wire
+        // The nonce number is on storage before it is on the wire. For a document, the in-flight sequence
+        // too: after a worker restart it tells that this tab's load was stranded (see restore()).
+        await this.host.persist(r.mainFrame);
       } catch {
         this.host.untrack(key);
         return { kind: 'block' };
@@ -322,6 +370,7 @@ export class MutualBackground {
     }
     this.host.untrack(key);
     this.host.persistSoon();
+    note(`res ${r.tabId} ${r.mainFrame ? 'main' : r.document ? 'doc' : 'sub'} ${r.url} ${r.status} -> ${action.type}${replaced ? ' (replayed)' : ''}`);
     return this.outcome(r, action, replaced);
   }
 
@@ -390,6 +439,12 @@ export class MutualBackground {
         return { kind: 'block' };
       }
       case 'declined': {
+        if (r.mainFrame && r.url.startsWith('https:') && !this.bindingFor(r.tabId, r.url)) {
+          // tls-server-end-point needs the certificate, which CDP gives only after this response is released
+          // (browser-notes): let the challenge page through, then decide with the certificate.
+          this.decideWithCertificate(r);
+          return pass;
+        }
         this.fail(r.tabId, r.url, 'declined', action.error.code, action.error.message);
         return pass;
       }
@@ -398,6 +453,25 @@ export class MutualBackground {
         this.fail(r.tabId, r.url, 'server-failed', 'ERR_MUTUAL_PROTOCOL', 'too many authentication round trips for one request');
         return r.mainFrame ? { kind: 'continue' } : { kind: 'block' };
     }
+  }
+
+  private decideWithCertificate(r: InterceptedResponse): void {
+    setTimeout(() => {
+      void (async () => {
+        const tls = await this.learnBinding(r.tabId, r.url);
+        const seq = this.plainSequence(r);
+        const input: ResponseInput = { status: r.status, headers: headerRecord(r.responseHeaders), ...(tls ? { tlsServerEndPoint: tls } : {}) };
+        const action = this.host.client.handleResponse({ ...seq, ...(tls ? { tlsServerEndPoint: bytesToHex(tls) } : {}) }, input);
+        this.host.persistSoon();
+        note(`res ${r.tabId} main ${r.url} ${r.status} with certificate -> ${action.type}`);
+        if (action.type === 'login-required') this.requireLogin(r.tabId, action.login, action.redirect, true);
+        else if (action.type === 'unauthenticated' && action.loginAvailable) {
+          this.offerLogin(r.tabId, action.loginAvailable);
+          this.setState(r.tabId, 'available');
+        } else if (action.type === 'declined') this.fail(r.tabId, r.url, 'declined', action.error.code, action.error.message);
+        else if (action.type === 'send') await this.port.reload(r.tabId).catch(() => undefined);
+      })().catch(() => undefined);
+    }, 0);
   }
 
   private warningUrl(tabId: number): string {
@@ -437,6 +511,7 @@ export class MutualBackground {
     this.promptedAt[k] = now;
     for (const [key, at] of Object.entries(this.promptedAt)) if (now - at > PROMPT_INTERVAL_MS) delete this.promptedAt[key];
     void this.store.promptedAt.set(this.promptedAt).catch(() => undefined);
+    note(`prompt ${tabId} ${l.url}`);
     void this.port.openLoginUi(tabId).catch(() => undefined);
   }
 
@@ -471,7 +546,11 @@ export class MutualBackground {
    * intercepted yet → attach, then either reload (we know this realm) or show the login UI / "available".
    */
   async onObservedResponse(d: { tabId: number; url: string; statusCode: number; type: string; headers: HeaderEntry[] }): Promise<void> {
-    if (d.tabId < 0 || this.interceptor.isAttached(d.tabId)) return;
+    if (d.tabId < 0) return;
+    if (this.interceptor.isAttached(d.tabId)) {
+      note(`observed ${d.tabId} ${d.type} ${d.url} ${d.statusCode} (attached)`);
+      return;
+    }
     const h = headerRecord(d.headers);
     const mutual = (d.statusCode === 401 && (h['www-authenticate'] ?? []).some(isMutualChallenge))
       || (h['optional-www-authenticate'] ?? []).some(isMutualChallenge);
@@ -480,12 +559,16 @@ export class MutualBackground {
     const attached = await this.interceptor.attach(d.tabId, { network: https });
     const t = this.tab(d.tabId);
     t.attached = attached;
-    if (!attached) return;
+    if (!attached) {
+      note(`observed ${d.tabId} ${d.url}: could not attach${this.interceptor.lastError ? `: ${this.interceptor.lastError(d.tabId)}` : ''}`);
+      return;
+    }
     const mainFrame = d.type === 'main_frame';
     if (mainFrame) t.url = d.url;
     const seq: RequestSequence = { url: d.url, server: serverOfUrl(d.url) ?? '', subRequest: !mainFrame, step: 'normal', sent: 1, kexTried: [] };
     const action = this.host.client.handleResponse(seq, { status: d.statusCode, headers: h });
     this.host.persistSoon();
+    note(`observed ${d.tabId} ${d.type} ${d.url} ${d.statusCode} -> ${action.type}`);
     const knownRealm = (l: LoginRequest) => {
       const s = this.host.client.state.sessions[sessionKey(l.server, l.realm)];
       return s?.keys !== undefined || this.host.client.credentialFor(l.realm) !== undefined;
@@ -524,6 +607,8 @@ export class MutualBackground {
         }
         return;
       case 'declined':
+        // Over HTTPS the certificate is recorded only for loads after attaching: load once more.
+        if (https && mainFrame && reloadOnce()) return;
         this.fail(d.tabId, d.url, 'declined', action.error.code, action.error.message);
         return;
       default:
@@ -594,7 +679,10 @@ export class MutualBackground {
         t.login = loginView(tabId, action.login, t.login.optional, t.login.cancelLocation);
         this.logins.set(tabId, action.login);
         this.saveTabs();
-        return { result: 'wrong-credentials', message: `${hostOf(l.url)} did not accept this username or password.` };
+        const channel = l.validation === 'tls-server-end-point'
+          ? ' If you are sure they are right, the connection may be intercepted: the server bound the login to a different TLS certificate than the one this browser sees (tls-server-end-point).'
+          : '';
+        return { result: 'wrong-credentials', message: `${hostOf(l.url)} did not accept this username or password.${channel}` };
       }
       case 'server-failed':
         this.fail(tabId, l.url, 'server-failed', action.error.code, action.error.message);
@@ -682,6 +770,19 @@ export class MutualBackground {
     if (!t || t.state !== 'verified' || !s?.keys) return { show: false };
     return { show: true, host: t.url ? hostOf(t.url) : s.server, realm: s.realm.realm, username: s.username, phrase: await this.local.phrase.get() };
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    p.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    }, (e: unknown) => {
+      clearTimeout(timer);
+      reject(e instanceof Error ? e : new Error(String(e)));
+    });
+  });
 }
 
 function placeholder(server: string, l: LoginRequest): ClientSession {

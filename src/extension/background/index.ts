@@ -6,7 +6,7 @@
 import { webRandom } from '../../bytes.ts';
 import { chromeApi } from './chrome.ts';
 import { chromePort } from './browser-port.ts';
-import { MutualBackground } from './core.ts';
+import { MutualBackground, trace } from './core.ts';
 import { EngineHost } from './engine.ts';
 import { handlers, route, trustOf } from './handlers.ts';
 import { CdpFetchInterceptor } from './interceptors/cdp-fetch.ts';
@@ -20,13 +20,16 @@ const interceptor = new CdpFetchInterceptor(chromeApi);
 const port = chromePort(chromeApi);
 
 async function init(): Promise<MutualBackground> {
-  const host = await EngineHost.load(store, { random: webRandom, now: Date.now });
+  const host = await EngineHost.load(store, { random: webRandom, now: Date.now }, { pendingBeforeSend: !interceptor.restartStrandsRequests });
+  (globalThis as { mutualWrites?: () => number }).mutualWrites = () => host.writes;
   const core = new MutualBackground(host, store, local, interceptor, port);
   await core.restore().catch(() => undefined);
   return core;
 }
 
 const ready: Promise<MutualBackground> = init();
+(globalThis as { mutualTrace?: string[] }).mutualTrace = trace;
+trace.push(`${Date.now() % 100000} service worker started`);
 
 interceptor.start({
   onRequest: async (r) => (await ready).onRequest(r),

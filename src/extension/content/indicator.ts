@@ -40,4 +40,36 @@ async function show(): Promise<void> {
   document.documentElement.append(host);
 }
 
-void show();
+/**
+ * Keep the background reachable on Mutual pages: a service worker stopped while requests of the tab are
+ * paused in CDP Fetch is not woken by the debugger's events (measured), but a message wakes it, and on start
+ * it recovers the stuck load (issue 4, "must show" 4). Cheap: one status question a second while this page
+ * loads or unloads, every two seconds while it is verified (the debugger keeps the worker alive anyway).
+ */
+function keepAwake(): void {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let period = 0;
+  const every = (ms: number) => {
+    if (timer !== undefined && period === ms) return;
+    if (timer !== undefined) clearInterval(timer);
+    period = ms;
+    timer = setInterval(() => {
+      void ask('indicator', {}).then((r) => {
+        // Off Mutual pages, stop asking once the page has loaded.
+        if (r.ok && !r.value.show && document.readyState === 'complete' && period === 2000) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      });
+    }, ms);
+  };
+  every(1000);
+  window.addEventListener('load', () => every(2000), { once: true });
+  window.addEventListener('beforeunload', () => every(1000));
+  const nav = (globalThis as { navigation?: EventTarget }).navigation;
+  nav?.addEventListener('navigate', () => every(1000));
+}
+
+keepAwake();
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void show(), { once: true });
+else void show();

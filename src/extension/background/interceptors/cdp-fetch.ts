@@ -53,7 +53,9 @@ export function bytesFromBase64(s: string): Uint8Array | undefined {
 
 export class CdpFetchInterceptor implements Interceptor {
   readonly name = 'cdp-fetch';
+  readonly restartStrandsRequests = true;
   private readonly tabs = new Map<number, TabAttachment>();
+  private readonly errors = new Map<number, string>();
   private readonly attaching = new Map<number, Promise<boolean>>();
   private handlers: InterceptorHandlers | undefined;
 
@@ -73,11 +75,15 @@ export class CdpFetchInterceptor implements Interceptor {
     });
   }
 
+  lastError(tabId: number): string | undefined {
+    return this.errors.get(tabId);
+  }
+
   isAttached(tabId: number): boolean {
     return this.tabs.has(tabId);
   }
 
-  attach(tabId: number, opts: { network?: boolean } = {}): Promise<boolean> {
+  attach(tabId: number, opts: { network?: boolean; recover?: boolean } = {}): Promise<boolean> {
     const existing = this.tabs.get(tabId);
     if (existing) {
       if (opts.network && !existing.network) return this.enableNetwork(tabId).then(() => true);
@@ -85,31 +91,40 @@ export class CdpFetchInterceptor implements Interceptor {
     }
     const inFlight = this.attaching.get(tabId);
     if (inFlight) return inFlight;
-    const p = this.doAttach(tabId, opts.network === true).finally(() => this.attaching.delete(tabId));
+    const p = this.doAttach(tabId, opts.network === true, opts.recover === true).finally(() => this.attaching.delete(tabId));
     this.attaching.set(tabId, p);
     return p;
   }
 
-  private async doAttach(tabId: number, network: boolean): Promise<boolean> {
+  private async doAttach(tabId: number, network: boolean, recover: boolean): Promise<boolean> {
     const dbg = this.api().debugger;
+    if (recover) {
+      // After a worker restart, a session of the previous worker that this one can still address would
+      // hold requests whose events went to the dead worker. Cancel the tab's loads through it (so no stuck
+      // request is released bare to the server), then drop it. (Measured: usually it is not addressable —
+      // then a tab stuck in a load is replaced instead, see MutualBackground.restore.)
+      const orphan = await dbg.sendCommand({ tabId }, 'Page.stopLoading').then(() => true, () => false);
+      if (orphan) await dbg.detach({ tabId }).catch(() => undefined);
+    }
     try {
       await dbg.attach({ tabId }, CDP_VERSION);
-    } catch {
-      // Already attached by this extension (e.g. before a service-worker restart)? Then commands still work.
-      try {
-        await dbg.sendCommand({ tabId }, 'Runtime.evaluate', { expression: '0' });
-      } catch {
-        return false;
-      }
+    } catch (e) {
+      this.errors.set(tabId, `attach: ${String(e)}`);
+      return false;
     }
     try {
       await dbg.sendCommand({ tabId }, 'Fetch.enable', {
+        // http(s) only: the content script's own module (chrome-extension://) must load even while this
+        // worker is stopped — it is what wakes the worker again (see content/indicator.ts).
         patterns: [
-          { urlPattern: '*', requestStage: 'Request' },
-          { urlPattern: '*', requestStage: 'Response' },
+          { urlPattern: 'http://*', requestStage: 'Request' },
+          { urlPattern: 'https://*', requestStage: 'Request' },
+          { urlPattern: 'http://*', requestStage: 'Response' },
+          { urlPattern: 'https://*', requestStage: 'Response' },
         ],
       });
-    } catch {
+    } catch (e) {
+      this.errors.set(tabId, `Fetch.enable: ${String(e)}`);
       await dbg.detach({ tabId }).catch(() => undefined);
       return false;
     }

@@ -50,16 +50,24 @@ export interface InterceptorHandlers {
 
 export interface Interceptor {
   readonly name: string;
+  /**
+   * True when requests held by the adapter are stranded if the service worker stops (CDP Fetch: the paused
+   * requests' events go to the dead worker — measured), so a tab loading at restart must be recovered.
+   */
+  readonly restartStrandsRequests: boolean;
   /** Register the adapter's browser listeners (synchronously, at service-worker start). */
   start(h: InterceptorHandlers): void;
   /** Begin intercepting a tab; resolves false when that is impossible (e.g. a chrome:// page). */
-  attach(tabId: number, opts?: { network?: boolean }): Promise<boolean>;
+  /** `recover`: the tab was intercepted by a previous instance of the worker (restart): clean up after it. */
+  attach(tabId: number, opts?: { network?: boolean; recover?: boolean }): Promise<boolean>;
   detach(tabId: number): Promise<void>;
   isAttached(tabId: number): boolean;
   /** DER of the leaf certificate the tab saw for `origin` (https://host[:port]), when the adapter can tell. */
   certificate(tabId: number, origin: string): Promise<Uint8Array | undefined>;
   /** Whether the adapter records certificates for this tab (CDP: Network enabled before the page loaded). */
   networkEnabled(tabId: number): boolean;
+  /** Why attaching this tab last failed (diagnostics). */
+  lastError?(tabId: number): string | undefined;
 }
 
 /** Response header fields as the engine wants them: lower-case names, repeated fields as lists. */

@@ -1,0 +1,98 @@
+/**
+ * `npm run bench:browser` (issue 4, "must show" 8): the 40-subresource demo page reloaded 10 times with a
+ * Mutual session (every request through CDP Fetch: Authorization added, vks checked) versus the very same
+ * page served without authentication by a plain local server in the same browser (no interception).
+ * Reports the page-load times (navigation start → load event end) and the median ratio.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { galleryComplete, launch, logIn, PASSWORD, startServer } from '../e2e/support/harness.ts';
+
+const RUNS = Number(process.env.RUNS ?? 10);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const server = await startServer(['--demo-password', PASSWORD, '--quiet']);
+  const b = await launch();
+  let plain: http.Server | undefined;
+  try {
+    const page = await b.context.newPage();
+    await page.goto(`${server.url}/p256/`);
+    await logIn(b, page);
+
+    // Record the authenticated page's bytes, to serve the same page without authentication.
+    const bodies = new Map<string, { type: string; body: Buffer }>();
+    page.on('response', (r) => {
+      const u = new URL(r.url());
+      if (u.origin !== server.url) return;
+      void r.body().then((body) => bodies.set(u.pathname, { type: r.headers()['content-type'] ?? 'application/octet-stream', body })).catch(() => undefined);
+    });
+    await page.goto(`${server.url}/p256/gallery.html`);
+    await galleryComplete(page);
+    await new Promise((r) => setTimeout(r, 300));
+    plain = http.createServer((req, res) => {
+      const hit = bodies.get(new URL(req.url ?? '/', 'http://x').pathname);
+      if (!hit) {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      res.setHeader('Content-Type', hit.type);
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(hit.body);
+    });
+    await new Promise<void>((ok) => plain!.listen(0, '127.0.0.1', ok));
+    const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/p256/gallery.html`;
+
+    const open = async (url: string) => {
+      const p = await b.context.newPage();
+      await p.goto(url);
+      await galleryComplete(p);
+      return p;
+    };
+    const reloadTime = async (p: Awaited<ReturnType<typeof open>>): Promise<number> => {
+      await p.reload({ waitUntil: 'load' });
+      await galleryComplete(p);
+      return p.evaluate(() => {
+        const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        return n.loadEventEnd - n.startTime;
+      });
+    };
+    // Alternate the two pages, so drift on this (shared, 2-core) machine hits both alike.
+    const pWith = await open(`${server.url}/p256/gallery.html`);
+    const pWithout = await open(plainUrl);
+    const withSession: number[] = [];
+    const without: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      withSession.push(await reloadTime(pWith));
+      without.push(await reloadTime(pWithout));
+    }
+    await pWith.close();
+    await pWithout.close();
+    const mWith = median(withSession);
+    const mWithout = median(without);
+    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
+    console.log(`bench:browser — 40-subresource page, ${RUNS} reloads each, Chromium ${b.context.browser()?.version() ?? ''}`);
+    console.log(`  with Mutual session (CDP Fetch):  median ${mWith.toFixed(1)} ms   [${fmt(withSession)}]`);
+    console.log(`  same page, no authentication:     median ${mWithout.toFixed(1)} ms   [${fmt(without)}]`);
+    console.log(`  ratio (median with / without):    ${(mWith / mWithout).toFixed(2)}×  (+${((mWith - mWithout) / 41).toFixed(2)} ms per request)`);
+    console.log(JSON.stringify({ runs: RUNS, withSessionMs: withSession, withoutMs: without, medianWithMs: mWith, medianWithoutMs: mWithout, ratio: mWith / mWithout }));
+  } finally {
+    if (plain) {
+      plain.closeAllConnections();
+      plain.close();
+    }
+    await b.close();
+    await server.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+/**
+ * Issue 4, "must show" 1: log in to each algorithm area through the login UI; the 40-subresource page
+ * loads completely with every request authenticated and distinct nonce numbers; toolbar "verified"; the
+ * in-page indicator with the personal phrase. (2, wrong password: wrong-password.e2e.ts.)
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  allText, badge, duplicateNonces, galleryComplete, launch, message, PASSWORD, requestLog, serverStatus, startServer,
+  submitLogin, tabIdOf, tabStatus, until, type Browser, type MutualServer,
+} from './support/harness.ts';
+
+let server: MutualServer;
+let b: Browser;
+beforeAll(async () => {
+  server = await startServer(['--demo-password', PASSWORD]);
+  b = await launch();
+});
+afterAll(async () => {
+  await b?.close();
+  await server?.stop();
+});
+
+const AREAS = [
+  { slug: 'p256', algorithm: 'iso-kam3-ec-p256-sha256' },
+  { slug: 'p521', algorithm: 'iso-kam3-ec-p521-sha512' },
+  { slug: 'dl2048', algorithm: 'iso-kam3-dl-2048-sha256' },
+  { slug: 'dl4096', algorithm: 'iso-kam3-dl-4096-sha512' },
+];
+
+for (const area of AREAS) {
+  test(`1: log in to /${area.slug}/ (${area.algorithm}) and load 40 protected subresources`, async () => {
+    const page = await b.context.newPage();
+    await page.goto(`${server.url}/${area.slug}/`);
+    const tabId = await tabIdOf(b, page);
+    const prompt = await until(async () => (await tabStatus(b, tabId)).login, 10_000, 'the login prompt', b);
+    expect(prompt.reason).toBe('initial');
+    expect(await badge(b, tabId)).toBe('?');
+
+    const ui = await submitLogin(b, tabId, 'alice', PASSWORD);
+    await until(async () => (await tabStatus(b, tabId)).state === 'verified', 30_000, 'verified', b);
+    // The background reloads the tab once the session exists.
+    await page.waitForFunction(() => document.body?.textContent?.includes('Authenticated as'), undefined, { timeout: 20_000 });
+    await ui.close();
+
+    await page.goto(`${server.url}/${area.slug}/gallery.html`);
+    expect(await galleryComplete(page)).toBe('38 of 38 images loaded');
+    const st = await tabStatus(b, tabId);
+    expect(st.state).toBe('verified');
+    expect(st.session?.username).toBe('alice');
+    expect(st.session?.algorithm).toBe(area.algorithm);
+    expect(await badge(b, tabId)).toBe('\u2713');
+
+    // Every request of this area after the login carried a session and was answered with a valid vks.
+    const lines = requestLog(server).filter((l) => l.path.startsWith(`/${area.slug}/`));
+    const afterLogin = lines.slice(lines.findIndex((l) => l.outcome === 'kex-s1') + 1);
+    const galleryLines = afterLogin.filter((l) => l.path.startsWith(`/${area.slug}/gallery.html`) || l.path.startsWith(`/${area.slug}/res/`));
+    expect(galleryLines.length).toBeGreaterThanOrEqual(41);
+    expect(afterLogin.filter((l) => l.outcome !== 'authenticated')).toEqual([]);
+    expect(duplicateNonces(afterLogin)).toEqual([]);
+    const status = await serverStatus(server);
+    expect(status.duplicateNonces).toBe(0);
+    expect(status.staleRejections).toBe(0);
+    expect(status.failedVerifications).toBe(0);
+    const s = status.sessions.find((x) => x.realm === `mutual-demo-${area.slug}`);
+    expect(s).toBeDefined();
+    expect(s!.distinctNc).toBe(s!.requests);
+    expect(s!.requests).toBeGreaterThanOrEqual(42);
+
+    // The in-page indicator (closed shadow root) shows the user's personal phrase.
+    const phrase = await message<{ phrase: string }>(b, { type: 'get-phrase' });
+    expect(phrase.value?.phrase).toMatch(/\S/);
+    await until(async () => (await allText(b, page)).includes(phrase.value!.phrase), 10_000, 'the indicator with the phrase');
+    expect(await page.locator('[data-mutual-indicator]').count()).toBe(1);
+    await page.close();
+  });
+}
+
