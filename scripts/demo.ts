@@ -1,10 +1,10 @@
 /**
- * `npm start` (until the browser extension is the main job): start the demo Mutual site, then log in to each
+ * `npm run demo:cli`: the main job without a browser — start the demo Mutual site, then log in to each
  * of its four algorithm areas with the project's own client — verifying the server's vks on every response —
  * and keep the site running for you to try with `mutual fetch` (or the extension). Ctrl-C stops it.
  *
- *   npm start                  port 8080 (MUTUAL_DEMO_PORT to change), random demo password printed
- *   npm start -- --once        log in, print the results and exit (used by the tests)
+ *   npm run demo:cli           port 8080 (MUTUAL_DEMO_PORT to change), random demo password printed
+ *   npm run demo:cli -- --once  log in, print the results and exit (used by the tests)
  */
 import { webRandom } from '../src/bytes.ts';
 import { serveCommand } from '../src/cli/serve.ts';

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Make sure Debian's Chromium is at /usr/bin/chromium (the e2e tests and `npm run start:extension` use it;
+# Make sure Debian's Chromium is at /usr/bin/chromium (the e2e tests and `npm start` use it;
 # playwright-core never downloads a browser). See ../shared/docs/browser-notes.md for the measured version.
 set -eu
 if [ -x /usr/bin/chromium ]; then

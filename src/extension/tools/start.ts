@@ -1,5 +1,5 @@
 /**
- * `npm run start:extension`: build (done by the npm script), start the demo `mutual serve`, and launch
+ * `npm start`: build (done by the npm script), start the demo `mutual serve`, and launch
  * Debian's Chromium with the extension from dist/ at the demo's home page. Headful where there is a display
  * ($DISPLAY or $WAYLAND_DISPLAY); without one it says what to do and keeps the demo server running.
  * Ctrl+C (or closing the browser) stops everything it started.
@@ -15,7 +15,7 @@ const PORT = process.env.PORT ?? '8080';
 
 async function main(): Promise<number> {
   if (!existsSync(join(DIST, 'manifest.json'))) {
-    console.error('dist/ is missing: run `npm run build` first (npm run start:extension does).');
+    console.error('dist/ is missing: run `npm run build` first (npm start does).');
     return 1;
   }
   const server = spawn(process.execPath, [join(ROOT, 'bin/mutual.js'), 'serve', '--port', PORT], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -38,8 +38,8 @@ async function main(): Promise<number> {
     console.log(`
 No display here, so no browser window can be shown. The demo server runs at ${url} (Ctrl+C stops it).
 To try the extension:
-  * on a machine with a desktop: run \`npm run start:extension\` there; or
-  * here, with a virtual display: \`xvfb-run -a npm run start:extension\` (apt-get install xvfb); or
+  * on a machine with a desktop: run \`npm start\` there; or
+  * here, with a virtual display: \`xvfb-run -a npm start\` (apt-get install xvfb); or
   * in any Chromium: chrome://extensions → Developer mode → "Load unpacked" → ${DIST}, then open ${url}/
 The automated checks run headless: \`npm run e2e\`.`);
     await new Promise<void>((done) => server.once('exit', () => done()));

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm test`: type check, unit + integration tests (Node), then the extension end-to-end in headless Chromium
+# against the real `mutual serve`. Installs Debian's Chromium first if it is missing. Ends with one line
+# "N passed, N failed" over both suites.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .tmp
+rm -f .tmp/vitest.json .tmp/e2e.json
+
+npm run --silent typecheck || { echo "typecheck: failed"; echo "0 passed, 1 failed"; exit 1; }
+
+npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json
+unit=$?
+
+sh scripts/ensure-chromium.sh && npm run --silent build >/dev/null
+build=$?
+e2e=1
+if [ $build -eq 0 ]; then
+  npx vitest run -c vitest.e2e.config.ts --reporter=default --reporter=json --outputFile=.tmp/e2e.json
+  e2e=$?
+else
+  echo "extension build or Chromium install failed: end-to-end tests not run"
+fi
+
+node scripts/test-summary.mjs .tmp/vitest.json .tmp/e2e.json
+summary=$?
+[ $unit -eq 0 ] && [ $build -eq 0 ] && [ $e2e -eq 0 ] && [ $summary -eq 0 ]
