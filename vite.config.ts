@@ -26,6 +26,7 @@ export default defineConfig({
       input: {
         login: resolve(here, 'src/extension/pages/login.html'),
         warning: resolve(here, 'src/extension/pages/warning.html'),
+        indicator: resolve(here, 'src/extension/pages/indicator.html'),
       },
     },
   },

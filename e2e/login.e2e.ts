@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
-  allText, badge, duplicateNonces, galleryComplete, launch, message, PASSWORD, requestLog, serverStatus, startServer,
+  allText, traceOf, badge, duplicateNonces, galleryComplete, launch, message, PASSWORD, requestLog, serverStatus, startServer,
   submitLogin, tabIdOf, tabStatus, until, type Browser, type MutualServer,
 } from './support/harness.ts';
 
@@ -45,6 +45,7 @@ for (const area of AREAS) {
     await page.goto(`${server.url}/${area.slug}/gallery.html`);
     expect(await galleryComplete(page)).toBe('38 of 38 images loaded');
     const st = await tabStatus(b, tabId);
+    if (st.state !== 'verified') console.log(await traceOf(b));
     expect(st.state).toBe('verified');
     expect(st.session?.username).toBe('alice');
     expect(st.session?.algorithm).toBe(area.algorithm);
@@ -69,8 +70,11 @@ for (const area of AREAS) {
     // The in-page indicator (closed shadow root) shows the user's personal phrase.
     const phrase = await message<{ phrase: string }>(b, { type: 'get-phrase' });
     expect(phrase.value?.phrase).toMatch(/\S/);
-    await until(async () => (await allText(b, page)).includes(phrase.value!.phrase), 10_000, 'the indicator with the phrase');
-    expect(await page.locator('[data-mutual-indicator]').count()).toBe(1);
+    // The phrase lives only in the indicator's extension frame, never in the page's own DOM (closed shadow
+    // root or not: window.find would find it there).
+    const indicatorFrame = () => page.frames().find((f) => /^chrome-extension:\/\/[^/]+\/pages\/indicator\.html/.test(f.url()));
+    await until(async () => ((await indicatorFrame()?.textContent('body').catch(() => '')) ?? '').includes(phrase.value!.phrase), 10_000, 'the indicator with the phrase');
+    expect(await page.evaluate((p) => document.documentElement.outerHTML.includes(p) || (window as unknown as { find(s: string): boolean }).find(p), phrase.value!.phrase)).toBe(false);
     await page.close();
   });
 }

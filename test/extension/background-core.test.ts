@@ -126,7 +126,7 @@ describe('background core', () => {
   });
 
   for (const m of ['wrong-vks', 'omit-info', 'other-sid'] as const) {
-    it(`${m}: the document is replaced and the warning page shown; a subresource is blocked`, async () => {
+    it(`${m}: a subresource with a session is blocked and the realm suspended`, async () => {
       const s = await setup();
       await logIn(s);
       s.set(m);
@@ -135,19 +135,33 @@ describe('background core', () => {
       const r1 = s.server.handle(v1.kind === 'continue' ? v1.authorization : undefined);
       expect((await s.core.onResponse({ ...sub, status: r1.status, responseHeaders: entries(r1) })).kind).toBe('block');
       expect(s.core.tabStatus(1).state).toBe('failed');
-      // The session keys are dropped; pi is remembered, so a document in another tab re-keys silently
-      // (req-KEX-C1 at the request stage, the rest by the worker's own fetch) — and fails the same way.
+      // The session keys and the active pi are dropped: a document in another tab does not re-key silently
+      // with the server that just failed; it goes out bare and the user is asked again.
       await s.interceptor.attach(2);
       const doc = request(2, '/', true);
       const v2 = await s.core.onRequest(doc);
-      const r2 = s.server.handle(v2.kind === 'continue' ? v2.authorization : undefined);
-      const out = await s.core.onResponse({ ...doc, status: r2.status, responseHeaders: entries(r2) });
+      expect(v2).toEqual({ kind: 'continue' });
+      const r2 = s.server.handle(undefined);
+      await s.core.onResponse({ ...doc, status: r2.status, responseHeaders: entries(r2) });
+      expect(s.core.tabStatus(2).login?.reason).toBe('initial');
+      expect(s.server.log.filter((l) => l.kind === 'req-KEX-C1')).toHaveLength(1); // the login's own
+    });
+
+    it(`${m}: a document with a session is replaced and the warning page shown`, async () => {
+      const s = await setup();
+      await logIn(s);
+      s.set(m);
+      const doc = request(1, '/', true);
+      const v = await s.core.onRequest(doc);
+      if (v.kind !== 'continue' || v.authorization === undefined) throw new Error('no Authorization');
+      const r = s.server.handle(v.authorization);
+      const out = await s.core.onResponse({ ...doc, status: r.status, responseHeaders: entries(r) });
       expect(out.kind).toBe('fulfill');
       if (out.kind === 'fulfill') expect(new TextDecoder().decode(out.body)).not.toContain('body');
       await new Promise((r) => setTimeout(r, 0));
-      expect(s.port.navigations.at(-1)?.url).toBe('chrome-extension://test/pages/warning.html?tab=2');
-      expect(s.core.tabStatus(2).state).toBe('failed');
-      expect(s.core.tabStatus(2).lastFailure?.code).toBe('ERR_MUTUAL_SERVER_AUTH');
+      expect(s.port.navigations.at(-1)?.url).toBe('chrome-extension://test/pages/warning.html?tab=1');
+      expect(s.core.tabStatus(1).state).toBe('failed');
+      expect(s.core.tabStatus(1).lastFailure?.code).toBe('ERR_MUTUAL_SERVER_AUTH');
     });
   }
 

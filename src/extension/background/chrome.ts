@@ -44,6 +44,8 @@ export interface MessageSender {
   origin?: string;
   tab?: Tab;
   frameId?: number;
+  /** Chromium 106+: 'active', 'prerender', 'cached' or 'pending_deletion'. */
+  documentLifecycle?: string;
 }
 
 export interface StorageArea {

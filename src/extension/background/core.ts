@@ -7,8 +7,8 @@
  */
 import type { ClientAction, LoginRequest, RequestSequence, ResponseInput } from '../../protocol/client.ts';
 import { prepareCredential } from '../../protocol/credentials.ts';
-import { originOf, serverKey } from '../../protocol/realm.ts';
-import { realmKey, sessionKey, type ClientSession } from '../../protocol/state.ts';
+import { originOf, pathCovers, serverKey } from '../../protocol/realm.ts';
+import { realmFromKey, realmKey, sessionKey, type ClientSession, type RealmId } from '../../protocol/state.ts';
 import { tlsServerEndPoint } from '../../crypto/tls-server-end-point.ts';
 import { bytesToHex } from '../../bytes.ts';
 import type { EngineHost } from './engine.ts';
@@ -255,20 +255,52 @@ export class MutualBackground {
     const t = this.tabs.get(tabId);
     if (t) {
       t.attached = false;
+      // Nothing is checked any more (the user may have cancelled the debugging bar): the tab cannot stay
+      // "verified" — a later document in it must earn that again.
+      this.unverify(tabId);
       this.saveTabs();
+    }
+  }
+
+  /** The tab no longer shows a verified document: state back to none, its session link dropped. */
+  private unverify(tabId: number): void {
+    const t = this.tabs.get(tabId);
+    if (!t || t.state !== 'verified') return;
+    note(`unverify ${tabId}`);
+    delete t.sessionKey;
+    this.setState(tabId, 'none');
+  }
+
+  /** Does this page URL belong to the session the tab was verified with (same server, inside its paths)? */
+  private pageInSession(s: ClientSession, url: string): boolean {
+    if (serverOfUrl(url) !== s.server) return false;
+    try {
+      const remembered = this.host.client.state.lastRealm[url.split('#')[0]!];
+      return pathCovers(s.paths, new URL(url)) || remembered === realmKey(s.realm);
+    } catch {
+      return false;
     }
   }
 
   /** The tab navigated: stop intercepting when it left every Mutual scope (issue 4). */
   async onTabUrl(tabId: number, url: string): Promise<void> {
     const t = this.tabs.get(tabId);
-    if (!t || !this.interceptor.isAttached(tabId)) return;
+    if (!t) return;
+    // A document outside the verified session (another site, a bfcache or prerendered page the interceptor
+    // never saw) must not inherit "verified" — nor the indicator with the personal phrase.
+    if (t.state === 'verified') {
+      const key = t.sessionKey;
+      const s = key === undefined ? undefined : this.host.client.state.sessions[key];
+      if (!s || !this.pageInSession(s, url)) this.unverify(tabId);
+    }
+    if (!this.interceptor.isAttached(tabId)) return;
     if (url.startsWith(this.port.pageUrl(''))) return; // our own warning / login page
     if (!/^https?:/i.test(url)) return;
     const server = serverOfUrl(url);
     if (server !== undefined && this.knowsServer(server)) return;
     if (t.state === 'available' || t.state === 'failed') return;
     t.attached = false;
+    this.unverify(tabId);
     this.saveTabs();
     await this.interceptor.detach(tabId);
   }
@@ -339,6 +371,8 @@ export class MutualBackground {
     this.plain.delete(key);
     const tls = this.bindingFor(r.tabId, r.url);
     const input: ResponseInput = { status: r.status, headers: headerRecord(r.responseHeaders), ...(tls ? { tlsServerEndPoint: tls } : {}) };
+    // The realm this sequence authenticates for, read before the engine ends the sequence (see suspendRealm).
+    let sentRealm = seq.verify?.realm ?? seq.kex?.realm;
     let action = this.host.client.handleResponse(seq, input);
     let replaced: FetchedResponse | undefined;
     // The engine wants another round trip (401-STALE → silent re-key, 401-KEX-S1 → req-VFY-C): the paused
@@ -350,6 +384,7 @@ export class MutualBackground {
         break;
       }
       this.host.track(key, r.tabId, seq);
+      sentRealm = seq.verify?.realm ?? seq.kex?.realm ?? sentRealm;
       await this.host.persist();
       try {
         replaced = await this.port.fetch(r.url, {
@@ -369,9 +404,31 @@ export class MutualBackground {
       });
     }
     this.host.untrack(key);
+    if (action.type === 'server-failed') await this.suspendRealm(action.server, action.realm ?? (sentRealm !== undefined ? realmFromKey(sentRealm) : undefined));
     this.host.persistSoon();
     note(`res ${r.tabId} ${r.mainFrame ? 'main' : r.document ? 'doc' : 'sub'} ${r.url} ${r.status} -> ${action.type}${replaced ? ' (replayed)' : ''}`);
     return this.outcome(r, action, replaced);
+  }
+
+  /** The request ended without a response (network error, aborted): forget its sequence and any secrets in it. */
+  onRequestFailed(r: InterceptedRequest, reason: string): void {
+    const key = `${r.tabId}:${r.id}`;
+    this.host.untrack(key);
+    this.plain.delete(key);
+    this.host.persistSoon();
+    note(`err ${r.tabId} ${r.mainFrame ? 'main' : r.document ? 'doc' : 'sub'} ${r.url} ${reason}`);
+  }
+
+  /**
+   * The server failed to prove itself: log out of the realm — its session keys and its active pi (this
+   * extension has no "remember" feature to keep the pi in) — so that no later request silently starts a new
+   * key exchange with that server (each one a fresh transcript for a rogue server to guess against) until the
+   * user logs in again. Written before the next request can go out.
+   */
+  private async suspendRealm(server: string, realm: RealmId | undefined): Promise<void> {
+    if (realm === undefined) return;
+    this.host.client.logout(server, realm, true);
+    await this.host.persist().catch(() => undefined);
   }
 
   /** A sequence for a response whose request we never saw (first request of a tab, worker restart). */
@@ -417,7 +474,15 @@ export class MutualBackground {
             delete t.login;
             this.logins.delete(r.tabId);
             this.setState(r.tabId, 'none');
+          } else if (t.state === 'verified') {
+            // A 5xx without Authentication-Info (RFC 8120 §10.1 tolerates it): this document is not verified —
+            // anyone on the path can send one. Keep a pending login (a 5xx during the exchange proves nothing).
+            this.setState(r.tabId, 'none');
           }
+        } else if (action.serverError) {
+          // A subresource that carried Mutual authentication and came back 5xx without Authentication-Info:
+          // fail closed, the page never gets the unverified body (RFC 8120 §10.1 recommends ignoring it).
+          return { kind: 'block' };
         } else if (action.loginAvailable && t.state === 'none') {
           this.offerLogin(r.tabId, action.loginAvailable);
           this.setState(r.tabId, 'available');
@@ -685,6 +750,7 @@ export class MutualBackground {
         return { result: 'wrong-credentials', message: `${hostOf(l.url)} did not accept this username or password.${channel}` };
       }
       case 'server-failed':
+        await this.suspendRealm(action.server, action.realm ?? l.realm);
         this.fail(tabId, l.url, 'server-failed', action.error.code, action.error.message);
         void this.port.navigate(tabId, this.warningUrl(tabId)).catch(() => undefined);
         return { result: 'server-failed', message: action.error.message };
@@ -763,12 +829,27 @@ export class MutualBackground {
     return v;
   }
 
-  async indicator(tabId: number): Promise<IndicatorView> {
+  /**
+   * May the document at `pageUrl` in this tab show the verified indicator? Only while the tab is verified,
+   * the session is live, and the page belongs to that session (server and paths) — so a page the interceptor
+   * never saw cannot borrow the state. The personal phrase is never part of this answer: it goes only to the
+   * indicator's own extension frame ({@link indicatorFrame}), never into the page's DOM.
+   */
+  async indicator(tabId: number, pageUrl?: string): Promise<IndicatorView> {
     const t = this.tabs.get(tabId);
     const key = t?.sessionKey;
     const s = key === undefined ? undefined : this.host.client.state.sessions[key];
     if (!t || t.state !== 'verified' || !s?.keys) return { show: false };
-    return { show: true, host: t.url ? hostOf(t.url) : s.server, realm: s.realm.realm, username: s.username, phrase: await this.local.phrase.get() };
+    const url = pageUrl ?? t.url;
+    if (url === undefined || !this.pageInSession(s, url)) return { show: false };
+    return { show: true, host: hostOf(url), realm: s.realm.realm, username: s.username };
+  }
+
+  /** What the indicator frame (an extension page inside the verified tab) shows, with the personal phrase. */
+  async indicatorFrame(tabId: number, tabUrl: string | undefined): Promise<IndicatorView> {
+    if (tabUrl === undefined) return { show: false };
+    const v = await this.indicator(tabId, tabUrl);
+    return v.show ? { ...v, phrase: await this.local.phrase.get() } : v;
   }
 }
 

@@ -47,9 +47,17 @@ async function resolveTab(req: { tabId?: number }, ctx: HandlerContext): Promise
 export const handlers: Handlers = {
   async indicator(_req, ctx) {
     const tabId = ctx.sender.tab?.id;
-    // A content script learns about its own tab only.
-    if (tabId === undefined) return { show: false };
-    return ctx.core.indicator(tabId);
+    // A content script learns about its own tab and its own document only (sender.url is the browser's word),
+    // and only while that document is the active one (not a bfcache'd or prerendered page).
+    if (tabId === undefined || ctx.sender.url === undefined) return { show: false };
+    if (ctx.sender.documentLifecycle !== undefined && ctx.sender.documentLifecycle !== 'active') return { show: false };
+    return ctx.core.indicator(tabId, ctx.sender.url);
+  },
+  async 'indicator-frame'(_req, ctx) {
+    // The indicator's own extension frame, inside the tab: judged by the tab's top-level URL.
+    const tab = ctx.sender.tab;
+    if (tab?.id === undefined) return { show: false };
+    return ctx.core.indicatorFrame(tab.id, tab.url);
   },
   async 'tab-status'(req, ctx) {
     return ctx.core.tabStatus(await resolveTab(req, ctx));

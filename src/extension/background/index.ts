@@ -34,6 +34,7 @@ trace.push(`${Date.now() % 100000} service worker started`);
 interceptor.start({
   onRequest: async (r) => (await ready).onRequest(r),
   onResponse: async (r) => (await ready).onResponse(r),
+  onRequestFailed: (r, reason) => void ready.then((c) => c.onRequestFailed(r, reason)).catch(() => undefined),
   onDetached: (tabId, reason) => void ready.then((c) => c.onDetached(tabId, reason)),
 });
 

@@ -1,42 +1,42 @@
 /**
- * The in-page indicator on verified tabs (issue 4): a small, dismissable box in a *closed* shadow root, so
- * page scripts cannot read or restyle it, showing the user's personal phrase — the one thing a page cannot
- * forge. It asks the background for its own tab's status only (content scripts get nothing else).
+ * The in-page indicator on verified pages (issue 4): a small, dismissable box in a *closed* shadow root.
+ * The personal phrase — the one thing a page cannot forge — is never put into the page's DOM: the box is a
+ * frame of an extension page (pages/indicator.html, web-accessible) that asks the background itself.
+ * (Not with `use_dynamic_url`: measured in Chromium 156, a dynamic-URL extension frame makes chrome.debugger
+ * detach the tab with "target_closed", which would end interception.) A page script cannot read a cross-origin frame (not even with window.find, which does
+ * search closed shadow roots), so it cannot learn the phrase to fake the box elsewhere. This content script
+ * only learns whether its own document may show the box.
  */
+import { chromeApi } from '../background/chrome.ts';
 import { ask } from '../shared/ask.ts';
 import { t } from '../shared/i18n.ts';
 
+let shown = false;
+
 async function show(): Promise<void> {
+  if (shown) return;
   const r = await ask('indicator', {});
-  if (!r.ok || !r.value.show) return;
-  const v = r.value;
+  if (!r.ok || !r.value.show || shown) return;
+  shown = true;
   const host = document.createElement('div');
-  host.setAttribute('data-mutual-indicator', '');
-  host.style.cssText = 'all:initial;position:fixed;right:12px;bottom:12px;z-index:2147483647;';
+  host.style.cssText = 'all:initial !important;position:fixed !important;right:12px !important;bottom:12px !important;z-index:2147483647 !important;';
   const root = host.attachShadow({ mode: 'closed' });
   const style = document.createElement('style');
-  style.textContent = `.box{font:13px/1.35 system-ui,sans-serif;background:#e8f5e9;color:#1b5e20;border:2px solid #2e7d32;
-    border-radius:8px;padding:8px 28px 8px 10px;box-shadow:0 2px 8px rgba(0,0,0,.25);max-width:320px;position:relative}
-    .t{font-weight:700}.p{margin-top:4px;font-style:italic;color:#0b3d0e}
-    button{position:absolute;top:4px;right:4px;border:0;background:none;font-size:16px;cursor:pointer;color:#1b5e20}`;
-  const box = document.createElement('div');
-  box.className = 'box';
-  box.setAttribute('role', 'status');
-  const title = document.createElement('div');
-  title.className = 't';
-  title.textContent = t('indicatorVerified');
-  const who = document.createElement('div');
-  who.textContent = `${v.host ?? ''} — ${v.realm ?? ''} — ${v.username ?? ''}`;
-  const phrase = document.createElement('div');
-  phrase.className = 'p';
-  phrase.textContent = v.phrase ?? '';
+  style.textContent = `.wrap{position:relative;width:340px;height:92px}
+    iframe{border:0;width:340px;height:92px;border-radius:8px;box-shadow:0 2px 8px rgba(0,0,0,.25);background:#e8f5e9;color-scheme:light}
+    button{position:absolute;top:4px;right:6px;border:0;background:none;font:16px system-ui,sans-serif;cursor:pointer;color:#1b5e20}`;
+  const wrap = document.createElement('div');
+  wrap.className = 'wrap';
+  const frame = document.createElement('iframe');
+  frame.src = chromeApi().runtime.getURL('pages/indicator.html');
+  frame.title = t('indicatorVerified');
   const close = document.createElement('button');
   close.type = 'button';
   close.textContent = '\u00d7';
   close.setAttribute('aria-label', t('dismiss'));
   close.addEventListener('click', () => host.remove());
-  box.append(title, who, phrase, close);
-  root.append(style, box);
+  wrap.append(frame, close);
+  root.append(style, wrap);
   document.documentElement.append(host);
 }
 
@@ -44,7 +44,8 @@ async function show(): Promise<void> {
  * Keep the background reachable on Mutual pages: a service worker stopped while requests of the tab are
  * paused in CDP Fetch is not woken by the debugger's events (measured), but a message wakes it, and on start
  * it recovers the stuck load (issue 4, "must show" 4). Cheap: one status question a second while this page
- * loads or unloads, every two seconds while it is verified (the debugger keeps the worker alive anyway).
+ * loads or unloads, every two seconds once loaded — and none at all on pages that are not Mutual pages once
+ * they have loaded (whatever the period).
  */
 function keepAwake(): void {
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -55,8 +56,9 @@ function keepAwake(): void {
     period = ms;
     timer = setInterval(() => {
       void ask('indicator', {}).then((r) => {
+        if (r.ok && r.value.show) void show();
         // Off Mutual pages, stop asking once the page has loaded.
-        if (r.ok && !r.value.show && document.readyState === 'complete' && period === 2000) {
+        if (r.ok && !r.value.show && document.readyState === 'complete') {
           clearInterval(timer);
           timer = undefined;
         }

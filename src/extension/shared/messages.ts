@@ -82,8 +82,10 @@ export type LoginOutcome =
 
 /** Every message: its request fields and the value of a successful answer. */
 export interface MessageMap {
-  /** Content script → background: may the page show the verified indicator, and with what? */
+  /** Content script → background: may this page show the verified indicator (never with the phrase)? */
   indicator: { req: Record<string, never>; res: IndicatorView };
+  /** The indicator's extension frame → background: what to show in it, with the personal phrase. */
+  'indicator-frame': { req: Record<string, never>; res: IndicatorView };
   /** Extension page → background: the trust status of a tab (the popup's current tab by default). */
   'tab-status': { req: { tabId?: number }; res: TabStatusView };
   /** Extension page → background: every session the client knows. */
@@ -111,7 +113,7 @@ export type ErrorCode = 'ERR_EXT_FORBIDDEN' | 'ERR_EXT_BAD_MESSAGE' | 'ERR_EXT_N
 export type Reply<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
 export const MESSAGE_NAMES: readonly MessageName[] = [
-  'indicator', 'tab-status', 'sessions', 'login', 'cancel-login', 'offer-login', 'logout', 'get-phrase', 'set-phrase',
+  'indicator', 'indicator-frame', 'tab-status', 'sessions', 'login', 'cancel-login', 'offer-login', 'logout', 'get-phrase', 'set-phrase',
 ];
 
 /** Who sent a message, judged by the background from the sender (never from the message itself). */

@@ -187,7 +187,7 @@ export class CdpFetchInterceptor implements Interceptor {
     const responseStage = p.responseStatusCode !== undefined || p.responseErrorReason !== undefined;
     const send = (method: string, params: object) => dbg.sendCommand(target, method, params).catch(() => undefined);
     const url = p.request.url;
-    if (!h || p.responseErrorReason !== undefined || !/^https?:/i.test(url)) {
+    if (!h || !/^https?:/i.test(url)) {
       await send('Fetch.continueRequest', { requestId: p.requestId });
       return;
     }
@@ -198,9 +198,22 @@ export class CdpFetchInterceptor implements Interceptor {
       url,
       method: p.request.method,
       headers: Object.entries(p.request.headers).map(([name, value]) => ({ name, value })),
-      mainFrame: p.resourceType === 'Document' && (att.mainFrameId === undefined || p.frameId === att.mainFrameId),
+      // Unknown main frame (Page.getFrameTree failed): no document counts as the main frame — an iframe must
+      // never open the login UI or be taken for the page (the safe side: a failure blocks instead).
+      mainFrame: p.resourceType === 'Document' && att.mainFrameId !== undefined && p.frameId === att.mainFrameId,
       document: p.resourceType === 'Document',
     };
+    if (p.responseErrorReason !== undefined) {
+      // Paused at the response stage with a network error: no response to check, but the core must drop the
+      // request's pending sequence (else it leaks, and a later worker restart takes the tab for mid-load).
+      try {
+        h.onRequestFailed(req, p.responseErrorReason);
+      } catch {
+        /* never hold the request */
+      }
+      await send('Fetch.continueRequest', { requestId: p.requestId });
+      return;
+    }
     if (!responseStage) {
       let v: RequestVerdict;
       try {

@@ -44,6 +44,11 @@ export type ResponseVerdict =
 export interface InterceptorHandlers {
   onRequest(r: InterceptedRequest): Promise<RequestVerdict>;
   onResponse(r: InterceptedResponse): Promise<ResponseVerdict>;
+  /**
+   * The request ended without a response (connection reset, DNS, aborted, …): there is nothing to check, but
+   * the core must forget the request's sequence (it may hold session secrets and marks the tab mid-load).
+   */
+  onRequestFailed(r: InterceptedRequest, reason: string): void;
   /** The adapter lost the tab (closed, user cancelled the debugger bar, …). */
   onDetached(tabId: number, reason: string): void;
 }

@@ -1,0 +1,20 @@
+/**
+ * The inside of the in-page indicator: an extension page framed by the content script (content/indicator.ts).
+ * It asks the background for its tab's verified status, with the personal phrase — which therefore lives only
+ * in this cross-origin frame, out of reach of the page around it.
+ */
+import { ask } from '../shared/ask.ts';
+import { t } from '../shared/i18n.ts';
+
+async function render(): Promise<void> {
+  const r = await ask('indicator-frame', {});
+  const box = document.querySelector<HTMLElement>('.box');
+  if (!box || !r.ok || !r.value.show) return;
+  const v = r.value;
+  box.querySelector('.t')!.textContent = t('indicatorVerified');
+  box.querySelector('.who')!.textContent = `${v.host ?? ''} — ${v.realm ?? ''} — ${v.username ?? ''}`;
+  box.querySelector('.p')!.textContent = v.phrase ?? '';
+  box.hidden = false;
+}
+
+void render();
