@@ -20,9 +20,10 @@
  */
 import { readFile, appendFile } from 'node:fs/promises';
 import { getAlgorithm, type AlgorithmName } from '../crypto/algorithms.ts';
-import { derivePi, verifierJ } from '../crypto/derive.ts';
+import { verifierJ } from '../crypto/derive.ts';
+import { preparedPi } from '../protocol/credentials.ts';
 import { checkElement } from '../crypto/kam3.ts';
-import { prepareUsername, preparePassword } from '../protocol/stringprep.ts';
+import { prepareUsername } from '../protocol/stringprep.ts';
 import { parseAuthScope } from '../protocol/realm.ts';
 import { bytesToHex, hexToBytes, wipe } from '../bytes.ts';
 import { fail, ok, type Result } from '../errors.ts';
@@ -207,20 +208,11 @@ export async function makeVerifier(input: {
 }): Promise<Result<VerifierEntry>> {
   const alg = getAlgorithm(input.algorithm);
   if (!alg) return fail('ERR_MUTUAL_UNSUPPORTED', `unknown algorithm ${input.algorithm}`);
-  const user = prepareUsername(input.username);
-  if (!user.ok) return user;
-  const password = preparePassword(input.password);
-  if (!password.ok) return password;
-  const pi = await derivePi({
-    algorithm: alg.name,
-    authScope: input.authScope,
-    realm: input.realm,
-    username: user.value,
-    password: password.value,
-  });
-  const J = verifierJ(alg, pi);
-  wipe(pi);
-  return checkEntry({ algorithm: alg.name, authScope: input.authScope, realm: input.realm, user: user.value, J });
+  const prepared = await preparedPi({ algorithm: alg.name, authScope: input.authScope, realm: input.realm }, input.username, input.password);
+  if (!prepared.ok) return prepared;
+  const J = verifierJ(alg, prepared.value.pi);
+  wipe(prepared.value.pi);
+  return checkEntry({ algorithm: alg.name, authScope: input.authScope, realm: input.realm, user: prepared.value.username, J });
 }
 
 /** The JSON object `mutual verifier` prints (src/cli/verifier.ts): J as lower-case hex. */
