@@ -16,6 +16,8 @@ export default defineConfig({
   root: resolve(here, 'src/extension'),
   publicDir: resolve(here, 'public'),
   plugins: [preact(), crx({ manifest: manifest as ManifestV3Export })],
+  // Test-only hooks (the worker's decision trace on globalThis, for e2e failure messages): MUTUAL_TEST_HOOKS=1.
+  define: { __MUTUAL_TEST_HOOKS__: JSON.stringify(process.env.MUTUAL_TEST_HOOKS === '1') },
   build: {
     outDir: resolve(here, 'dist'),
     emptyOutDir: true,

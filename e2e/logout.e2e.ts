@@ -19,7 +19,7 @@ afterAll(async () => {
 interface SessionView { key: string; realm: string; active: boolean; remembered: boolean }
 const sessions = async () => (await message<SessionView[]>(b, { type: 'sessions' })).value ?? [];
 
-test('6a: Log out in the popup forgets the session and follows location-when-logout', async () => {
+test('6a: Log out in the popup forgets the session and its key, and follows location-when-logout', async () => {
   const page = await b.context.newPage();
   await page.goto(`${server.url}/p256/`);
   const tabId = await logIn(b, page);
@@ -27,7 +27,8 @@ test('6a: Log out in the popup forgets the session and follows location-when-log
   await ui.goto(loginUrl(b, tabId)); // the popup's UI, for this tab
   await ui.getByTestId('site-status').waitFor();
   expect(await ui.getByTestId('site-status').getAttribute('data-state')).toBe('verified');
-  await ui.getByTestId('site-status').getByRole('checkbox').check();
+  // No "also forget the key" choice any more: Log out always forgets it (nothing keeps it for later).
+  expect(await ui.getByTestId('site-status').getByRole('checkbox').count()).toBe(0);
   await ui.getByTestId('site-status').getByRole('button', { name: 'Log out' }).click();
   await page.waitForURL(`${server.url}/`, { timeout: 10_000 }); // location-when-logout="/"
   const s = (await sessions()).find((x) => x.realm === 'mutual-demo-p256');

@@ -31,6 +31,9 @@ test('2: a wrong password is reported, then the right one works', async () => {
   await ui.getByRole('button', { name: 'Log in' }).click();
   await until(async () => (await tabStatus(b, tabId)).state === 'verified', 30_000, 'verified', b);
   await page.waitForFunction(() => document.body?.textContent?.includes('Authenticated as'), undefined, { timeout: 10_000 });
+  // "verified" comes from the reloaded page's verified response, not from the login itself: the popup shows it
+  // at its next refresh.
+  await ui.locator('[data-testid="site-status"][data-state="verified"]').waitFor({ timeout: 5_000 });
   expect(await ui.getByTestId('site-status').getAttribute('data-state')).toBe('verified');
   await ui.close();
   await page.close();

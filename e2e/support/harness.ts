@@ -294,7 +294,7 @@ export async function galleryComplete(page: Page): Promise<string> {
   return (await page.textContent('#image-count')) ?? '';
 }
 
-/** The background's decision trace (URLs and outcomes only), for failure messages. */
+/** The background's decision trace (URLs and outcomes only), for failure messages (test builds: MUTUAL_TEST_HOOKS=1). */
 export async function traceOf(b: Browser): Promise<string> {
   const w = await b.worker();
   return w.evaluate(() => ((globalThis as { mutualTrace?: string[] }).mutualTrace ?? []).join('\n'));

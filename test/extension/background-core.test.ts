@@ -46,7 +46,7 @@ async function logIn(s: Awaited<ReturnType<typeof setup>>, tabId = 1) {
   const first = s.server.handle(undefined);
   await s.core.onObservedResponse({ tabId, url: `${ORIGIN}/`, statusCode: first.status, type: 'main_frame', headers: entries(first) });
   expect(s.core.tabStatus(tabId).login?.reason).toBe('initial');
-  const out = await s.core.login(tabId, 'alice', PASSWORD);
+  const out = await s.core.login(tabId, 'alice', PASSWORD, s.core.offeredLogin(tabId)!);
   expect(out.result).toBe('verified');
 }
 
@@ -97,6 +97,12 @@ describe('background core', () => {
   it('CDP: a tab loading when the worker restarted is replaced by a fresh, intercepted tab (stranded requests)', async () => {
     const s = await setup();
     await logIn(s);
+    // The reload after the login: its verified document makes the tab "verified" (the login itself does not).
+    const doc = request(1, '/', true);
+    const v = await s.core.onRequest(doc);
+    const res = s.server.handle(v.kind === 'continue' ? v.authorization : undefined);
+    expect((await s.core.onResponse({ ...doc, status: res.status, responseHeaders: entries(res) })).kind).toBe('continue');
+    expect(s.core.tabStatus(1).state).toBe('verified');
     s.interceptor.restartStrandsRequests = true;
     await s.core.onRequest(request(1, '/res/x')); // paused in CDP when the worker dies
     await new Promise((r) => setTimeout(r, 0));
@@ -170,7 +176,7 @@ describe('background core', () => {
     s.set('no-verifier');
     const first = s.server.handle(undefined);
     await s.core.onObservedResponse({ tabId: 1, url: `${ORIGIN}/`, statusCode: 401, type: 'main_frame', headers: entries(first) });
-    const out = await s.core.login(1, 'alice', PASSWORD);
+    const out = await s.core.login(1, 'alice', PASSWORD, s.core.offeredLogin(1)!);
     expect(out.result).toBe('server-failed');
     expect(s.core.tabStatus(1).state).toBe('failed');
   });
@@ -179,10 +185,10 @@ describe('background core', () => {
     const s = await setup();
     const first = s.server.handle(undefined);
     await s.core.onObservedResponse({ tabId: 1, url: `${ORIGIN}/`, statusCode: 401, type: 'main_frame', headers: entries(first) });
-    const out = await s.core.login(1, 'alice', 'nope');
+    const out = await s.core.login(1, 'alice', 'nope', s.core.offeredLogin(1)!);
     expect(out.result).toBe('wrong-credentials');
     expect(s.core.tabStatus(1).login?.reason).toBe('auth-failed');
-    expect((await s.core.login(1, 'alice', PASSWORD)).result).toBe('verified');
+    expect((await s.core.login(1, 'alice', PASSWORD, s.core.offeredLogin(1)!)).result).toBe('verified');
   });
 
   it('opens the login UI at most once per realm per minute', async () => {
@@ -206,11 +212,12 @@ describe('background core', () => {
     expect(JSON.stringify(s.core.tabStatus(1))).not.toMatch(/"pi"|"z"|K_c1/);
   });
 
-  it('logout forgets the session (and the key when asked) and does not prompt again right away', async () => {
+  it('logout forgets the session and the key (pi), and does not prompt again right away', async () => {
     const s = await setup();
     await logIn(s);
     const key = s.core.sessions()[0]!.key;
-    await s.core.logout(key, true, 1);
+    expect(s.core.sessions()[0]!.remembered).toBe(true);
+    await s.core.logout(key, 1);
     const view = s.core.sessions()[0]!;
     expect(view.active).toBe(false);
     expect(view.remembered).toBe(false);

@@ -43,7 +43,7 @@ describe('CDP response errors', () => {
     interceptor.start({ onRequest: (r) => core.onRequest(r), onResponse: (r) => core.onResponse(r), onRequestFailed: (r, why) => core.onRequestFailed(r, why), onDetached: () => undefined });
     const first = s.server.handle(undefined);
     await core.onObservedResponse({ tabId: 1, url: `${ORIGIN}/`, statusCode: 401, type: 'main_frame', headers: entries(first) });
-    expect((await core.login(1, 'alice', PASSWORD)).result).toBe('verified');
+    expect((await core.login(1, 'alice', PASSWORD, core.offeredLogin(1)!)).result).toBe('verified');
 
     const request = { url: `${ORIGIN}/img`, method: 'GET', headers: { Accept: '*/*' } };
     chrome.emit(1, { requestId: 'R1', frameId: 'main', resourceType: 'Image', request });
@@ -65,7 +65,7 @@ describe('CDP response errors', () => {
     interceptor.start({ onRequest: (r) => core.onRequest(r), onResponse: (r) => core.onResponse(r), onRequestFailed: (r, why) => core.onRequestFailed(r, why), onDetached: () => undefined });
     const first = s.server.handle(undefined);
     await core.onObservedResponse({ tabId: 1, url: `${ORIGIN}/`, statusCode: 401, type: 'main_frame', headers: entries(first) });
-    expect((await core.login(1, 'alice', PASSWORD)).result).toBe('verified');
+    expect((await core.login(1, 'alice', PASSWORD, core.offeredLogin(1)!)).result).toBe('verified');
     const request = { url: `${ORIGIN}/img`, method: 'GET', headers: { Accept: '*/*' } };
     chrome.emit(1, { requestId: 'R1', frameId: 'main', resourceType: 'Image', request });
     await settle();

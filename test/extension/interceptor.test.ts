@@ -34,7 +34,7 @@ describe('hostile responses', () => {
     // Log in, so requests carry a session and responses must prove the server.
     const first = server.handle(undefined);
     await core.onObservedResponse({ tabId: 1, url: 'http://127.0.0.1:8080/', statusCode: 401, type: 'main_frame', headers: entries(first) });
-    expect((await core.login(1, 'u', 'p')).result).toBe('verified');
+    expect((await core.login(1, 'u', 'p', core.offeredLogin(1)!)).result).toBe('verified');
     // (the login's own exchange counts as one verified request of the tab)
     let n = 0;
     const names = fc.constantFrom('www-authenticate', 'authentication-info', 'optional-www-authenticate', 'authentication-control', 'x-other');

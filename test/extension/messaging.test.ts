@@ -10,6 +10,7 @@ import { ALLOWED, MESSAGE_NAMES } from '../../src/extension/shared/messages.ts';
 
 const ID = 'abcdefghijklmnop';
 const ORIGIN = `chrome-extension://${ID}/`;
+const TARGET = { server: 'http://127.0.0.1:8080', realm: 'r', algorithm: 'iso-kam3-ec-p256-sha256', authScope: 'http://127.0.0.1:8080' };
 
 function ctx(core: Partial<MutualBackground>, tabId?: number): HandlerContext {
   return {
@@ -61,12 +62,14 @@ describe('messaging', () => {
     };
     const bad: unknown[] = [null, 1, 'login', {}, { type: 'nope' }, { type: '__proto__' }, { type: 'login', tabId: -1, username: 'a', password: 'b' },
       { type: 'login', tabId: 1, username: 1, password: 'b' }, { type: 'login', tabId: 1, username: 'a', password: 'x'.repeat(5000) },
-      { type: 'logout', key: 'k', forget: 'yes' }, { type: 'set-phrase', phrase: '' }];
+      { type: 'logout', key: 1 }, { type: 'set-phrase', phrase: '' },
+      // A login must name the login it answers (server and realm the UI showed).
+      { type: 'login', tabId: 1, username: 'a', password: 'b' }, { type: 'login', tabId: 1, username: 'a', password: 'b', ...TARGET, server: 7 }];
     for (const m of bad) {
       const r = await route(m, 'extension-page', ctx(core));
       expect(r.ok).toBe(false);
     }
-    const r = await route({ type: 'login', tabId: 1, username: 'a', password: 'b' }, 'extension-page', ctx(core));
+    const r = await route({ type: 'login', tabId: 1, username: 'a', password: 'b', ...TARGET }, 'extension-page', ctx(core));
     expect(r).toEqual({ ok: false, code: 'ERR_EXT_INTERNAL', message: 'internal error' });
   });
 });

@@ -32,7 +32,7 @@ describe('no silent re-keying with a server that just failed', () => {
     const doc = await roundTrip(s, request(1, `${ORIGIN}/`, true));
     expect(doc.auth).toBeUndefined();
     expect(s.core.tabStatus(1).login?.reason).toBe('initial');
-    expect((await s.core.login(1, 'alice', PASSWORD)).result).toBe('verified');
+    expect((await s.core.login(1, 'alice', PASSWORD, s.core.offeredLogin(1)!)).result).toBe('verified');
     expect((await roundTrip(s, request(1, `${ORIGIN}/`, true))).auth).toContain('vkc=');
   });
 });

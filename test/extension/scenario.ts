@@ -52,7 +52,7 @@ export function request(tabId: number, url: string, mainFrame = false, method = 
 export async function logIn(s: Setup, tabId = 1, origin = ORIGIN) {
   const first = s.servers[origin]!.handle(undefined);
   await s.core.onObservedResponse({ tabId, url: `${origin}/`, statusCode: first.status, type: 'main_frame', headers: entries(first) });
-  expect((await s.core.login(tabId, 'alice', PASSWORD)).result).toBe('verified');
+  expect((await s.core.login(tabId, 'alice', PASSWORD, s.core.offeredLogin(tabId)!)).result).toBe('verified');
 }
 
 /** One request through the core against the server of its origin; the core's response verdict. */

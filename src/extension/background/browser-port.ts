@@ -15,6 +15,42 @@ export function iconPaths(state: TabState): Record<string, string> {
   return { '16': `icons/${state}-16.png`, '32': `icons/${state}-32.png`, '48': `icons/${state}-48.png`, '128': `icons/${state}-128.png` };
 }
 
+/** The worker's own requests (key exchange, replayed GET) give up after this long. */
+export const FETCH_TIMEOUT_MS = 30_000;
+/** The largest body the worker fetches to replay into a tab; larger ones fail closed (the request is blocked). */
+export const MAX_REPLAY_BYTES = 16 * 1024 * 1024;
+
+/** The body of `res`, refusing (and cancelling) it past `max` bytes. */
+export async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+  const tooLarge = () => new Error(`the response is larger than ${max / (1024 * 1024)} MiB, the most the extension fetches again for a page; it was blocked`);
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) return new Uint8Array();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 /** Request headers the service worker's fetch() must not copy from the tab's request. */
 const SKIP_HEADERS = new Set(['authorization', 'host', 'content-length', 'cookie', 'connection', 'accept-encoding']);
 
@@ -60,10 +96,15 @@ export function chromePort(api: () => ChromeApi): BrowserPort {
         }
       }
       if (init.authorization !== undefined) headers.set('Authorization', init.authorization);
-      const res = await fetch(url, { method: init.method, headers, credentials: 'include', cache: 'no-store', redirect: 'manual' });
+      const res = await fetch(url, {
+        method: init.method, headers, credentials: 'include', cache: 'no-store', redirect: 'manual', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      });
+      // redirect:'manual' gives an opaque redirect: no status, no headers (Authentication-Info hidden). Status 0
+      // tells the core that this answer cannot be checked here (see FetchedResponse).
+      if (res.type === 'opaqueredirect') return { status: 0, headers: [], body: new Uint8Array() };
       const out: HeaderEntry[] = [];
       res.headers.forEach((value, name) => out.push({ name, value }));
-      return { status: res.status, headers: out, body: new Uint8Array(await res.arrayBuffer()) };
+      return { status: res.status, headers: out, body: await readCapped(res, MAX_REPLAY_BYTES) };
     },
     waitForLoad(tabId, timeoutMs) {
       const c = api();

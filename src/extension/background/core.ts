@@ -18,10 +18,14 @@ import {
 } from './interceptors/interceptor.ts';
 import type { LocalStore, SessionStore, TabRecord } from './storage.ts';
 import type {
-  FailureView, IndicatorView, LoginOutcome, LoginView, SessionView, TabState, TabStatusView,
+  FailureView, IndicatorView, LoginOutcome, LoginTarget, LoginView, SessionView, TabState, TabStatusView,
 } from '../shared/messages.ts';
 
 export interface FetchedResponse {
+  /**
+   * 0: an opaque redirect — fetch(redirect:'manual') hides a 3xx's status and headers (Authentication-Info
+   * included), so the answer cannot be checked here; it is not a server failure either.
+   */
   status: number;
   headers: HeaderEntry[];
   body: Uint8Array;
@@ -56,6 +60,10 @@ export const AUTO_RELOAD_INTERVAL_MS = 10_000;
 const MAX_HOPS = 6;
 const FAILURE_BODY = new TextEncoder().encode(
   '<!doctype html><meta charset="utf-8"><title>Blocked</title><p>The server failed to prove its identity. This page was blocked.</p>',
+);
+
+const CHECKING_BODY = new TextEncoder().encode(
+  '<!doctype html><meta charset="utf-8"><title>Checking the server</title><p>Checking the server\u2019s proof of identity\u2026 This page reloads by itself.</p>',
 );
 
 const TITLES: Record<TabState, string> = {
@@ -120,7 +128,7 @@ export function loginView(tabId: number, l: LoginRequest, optional: boolean, can
 
 /**
  * A short in-memory trace of decisions (URLs, message kinds and outcomes only — never headers, keys or
- * passwords), readable from the service worker's console or by tests as `globalThis.mutualTrace`.
+ * passwords); exposed as `globalThis.mutualTrace` only in test builds (see background/index.ts).
  */
 export const trace: string[] = [];
 function note(s: string): void {
@@ -256,8 +264,10 @@ export class MutualBackground {
     if (t) {
       t.attached = false;
       // Nothing is checked any more (the user may have cancelled the debugging bar): the tab cannot stay
-      // "verified" — a later document in it must earn that again.
+      // "verified" — a later document in it must earn that again — and certificates it saw are not trusted
+      // as this tab's bindings any more (the next attach learns them anew).
       this.unverify(tabId);
+      for (const k of this.bindings.keys()) if (k.startsWith(`${tabId} `)) this.bindings.delete(k);
       this.saveTabs();
     }
   }
@@ -322,6 +332,16 @@ export class MutualBackground {
     return out;
   }
 
+  /**
+   * Chromium keeps the certificates a page saw per page and clears them when the main frame goes to another
+   * origin (browser-notes); so do the tab's bindings: one learned on an earlier page must not key a new exchange.
+   */
+  private forgetBindingsOnOriginChange(tabId: number, url: string): void {
+    const before = this.tabs.get(tabId)?.url;
+    if (before === undefined || serverOfUrl(before) === serverOfUrl(url)) return;
+    for (const k of this.bindings.keys()) if (k.startsWith(`${tabId} `)) this.bindings.delete(k);
+  }
+
   /** Read the certificate the tab saw for the URL's origin and remember its RFC 5929 binding. */
   private async learnBinding(tabId: number, url: string): Promise<Uint8Array | undefined> {
     const o = originOf(url);
@@ -339,6 +359,7 @@ export class MutualBackground {
 
   async onRequest(r: InterceptedRequest): Promise<RequestVerdict> {
     const key = `${r.tabId}:${r.id}`;
+    if (r.mainFrame) this.forgetBindingsOnOriginChange(r.tabId, r.url);
     const tls = this.bindingFor(r.tabId, r.url);
     const { seq, action } = this.host.client.beginRequest(r.url, { subRequest: !r.mainFrame, ...(tls ? { tlsServerEndPoint: tls } : {}) });
     if (r.mainFrame) {
@@ -394,8 +415,24 @@ export class MutualBackground {
         });
       } catch (e) {
         this.host.untrack(key);
-        this.fail(r.tabId, r.url, 'declined', 'ERR_EXT_NETWORK', `could not reach the server: ${String(e)}`);
+        this.fail(r.tabId, r.url, 'declined', 'ERR_EXT_NETWORK', `could not fetch it again from the server: ${e instanceof Error ? e.message : String(e)}`);
         return { kind: 'block' };
+      }
+      if (replaced.status === 0) {
+        // An opaque redirect (see FetchedResponse): this answer cannot be checked here, and nothing failed. The
+        // session is keyed now, so the page's own request carries it where the interceptor sees the headers.
+        this.host.untrack(key);
+        this.host.persistSoon();
+        note(`res ${r.tabId} ${r.mainFrame ? 'main' : 'sub'} ${r.url}: the replay was redirected (opaque); ${r.mainFrame ? 'reloading' : 'blocked'}`);
+        if (!r.mainFrame) return { kind: 'block' };
+        const t = this.tab(r.tabId);
+        const now = this.now();
+        if (t.lastAutoReload === undefined || now - t.lastAutoReload >= AUTO_RELOAD_INTERVAL_MS) {
+          t.lastAutoReload = now;
+          this.saveTabs();
+          setTimeout(() => void this.port.reload(r.tabId).catch(() => undefined), 0);
+        }
+        return { kind: 'fulfill', status: 200, headers: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }], body: CHECKING_BODY };
       }
       action = this.host.client.handleResponse(seq, {
         status: replaced.status,
@@ -567,13 +604,15 @@ export class MutualBackground {
     this.maybePrompt(tabId, l);
   }
 
-  /** Open the login UI, at most once per realm per minute. */
+  /**
+   * Open the login UI, at most once per minute per realm — and, since the realm is a name the server chooses,
+   * also at most once per minute per tab and per server (a page cannot open a window per invented realm).
+   */
   private maybePrompt(tabId: number, l: LoginRequest): void {
-    const k = `${l.server} ${realmKey(l.realm)}`;
-    const last = this.promptedAt[k] ?? 0;
+    const keys = [`${l.server} ${realmKey(l.realm)}`, `tab ${tabId}`, `server ${l.server}`];
     const now = this.now();
-    if (now - last < PROMPT_INTERVAL_MS) return;
-    this.promptedAt[k] = now;
+    if (keys.some((k) => now - (this.promptedAt[k] ?? 0) < PROMPT_INTERVAL_MS)) return;
+    for (const k of keys) this.promptedAt[k] = now;
     for (const [key, at] of Object.entries(this.promptedAt)) if (now - at > PROMPT_INTERVAL_MS) delete this.promptedAt[key];
     void this.store.promptedAt.set(this.promptedAt).catch(() => undefined);
     note(`prompt ${tabId} ${l.url}`);
@@ -687,10 +726,18 @@ export class MutualBackground {
    * The user typed a username and password for the tab's login: derive pi (the password goes no further),
    * run the key exchange from the service worker, then reload the tab so it loads authenticated.
    */
-  async login(tabId: number, username: string, password: string): Promise<LoginOutcome> {
+  async login(tabId: number, username: string, password: string, shown: LoginTarget): Promise<LoginOutcome> {
     const l = this.logins.get(tabId);
     const t = this.tabs.get(tabId);
     if (!l || !t?.login) return { result: 'error', message: 'There is no login waiting for this tab. Reload the page and try again.' };
+    // The credentials go only to the login the user was shown: a page can navigate the tab (and so replace the
+    // pending login) while the user types.
+    if (shown.server !== l.server) {
+      return { result: 'error', message: 'The page changed to another site while you were typing; nothing was sent. Check the site shown and log in again.' };
+    }
+    if (shown.realm !== l.realm.realm || shown.algorithm !== l.realm.algorithm || shown.authScope !== l.realm.authScope) {
+      return { result: 'error', message: 'The page asked for another login while you were typing; nothing was sent. Check the realm shown and log in again.' };
+    }
     const cred = await prepareCredential(l.realm, username, password);
     if (!cred.ok) return { result: 'error', message: cred.error.message };
     if (!this.interceptor.isAttached(tabId)) {
@@ -725,6 +772,7 @@ export class MutualBackground {
       } catch (e) {
         return { result: 'error', message: `Could not reach ${hostOf(l.url)}: ${String(e)}` };
       }
+      if (res.status === 0) return this.finishLoginInTab(tabId, t, l);
       action = client.handleResponse(seq, { status: res.status, headers: headerRecord(res.headers), ...ctx });
     }
     this.host.persistSoon();
@@ -735,10 +783,12 @@ export class MutualBackground {
         delete t.login;
         this.logins.delete(tabId);
         t.sessionKey = key;
-        this.setState(tabId, 'verified');
+        // Not "verified" yet: the tab still shows the page it had; the reload's verified response says so.
+        this.saveTabs();
         await this.host.persist();
         void this.port.reload(tabId).catch(() => undefined);
-        return { result: 'verified', session: s ? sessionView(key, s, true) : sessionView(key, placeholder(action.session.server, l), true) };
+        const held = client.credentialFor(l.realm) !== undefined;
+        return { result: 'verified', session: s ? sessionView(key, s, held) : sessionView(key, placeholder(action.session.server, l), held) };
       }
       case 'login-required': {
         t.login = loginView(tabId, action.login, t.login.optional, t.login.cancelLocation);
@@ -764,6 +814,34 @@ export class MutualBackground {
     }
   }
 
+  /**
+   * The login's own fetch() got an opaque redirect (see FetchedResponse): nothing can be checked from the worker,
+   * and nothing failed. The pi is added (and the session keyed, if the redirect answered the req-VFY-C): reload
+   * the tab so that its own request finishes the login where the interceptor sees the headers, and report what
+   * that load showed.
+   */
+  private async finishLoginInTab(tabId: number, t: TabRecord, l: LoginRequest): Promise<LoginOutcome> {
+    delete t.login;
+    this.logins.delete(tabId);
+    this.saveTabs();
+    await this.host.persist();
+    note(`login ${tabId} ${l.url}: redirected (opaque); finishing in the tab`);
+    await this.port.reload(tabId).catch(() => undefined);
+    await this.port.waitForLoad(tabId, 15_000);
+    const after = this.tabs.get(tabId);
+    const key = after?.sessionKey;
+    const s = key === undefined ? undefined : this.host.client.state.sessions[key];
+    if (after?.state === 'verified' && key !== undefined && s) {
+      return { result: 'verified', session: sessionView(key, s, this.host.client.credentialFor(s.realm) !== undefined) };
+    }
+    if (after?.state === 'failed' && after.lastFailure) return { result: 'server-failed', message: after.lastFailure.message };
+    if (after?.login?.reason === 'auth-failed') return { result: 'wrong-credentials', message: `${hostOf(l.url)} did not accept this username or password.` };
+    return {
+      result: 'error',
+      message: `${hostOf(l.url)} answered the login with a redirect, which the extension can only check in the page itself: the page was reloaded, but it has not confirmed the server yet. Watch the toolbar icon.`,
+    };
+  }
+
   /** RFC 8053 §4.3: Cancel goes to location-when-unauthenticated, if the server gave one. */
   async cancelLogin(tabId: number): Promise<{ location?: string }> {
     const t = this.tabs.get(tabId);
@@ -784,11 +862,14 @@ export class MutualBackground {
     return this.tabs.get(tabId)?.login ?? null;
   }
 
-  /** Log out (RFC 8120 §10.2 step 14 / RFC 8053 §4.5): drop the session keys, optionally the remembered pi. */
-  async logout(key: string, forget: boolean, tabId?: number): Promise<{ location?: string }> {
+  /**
+   * Log out (RFC 8120 §10.2 step 14 / RFC 8053 §4.5): drop the realm's session keys and its pi. The engine would
+   * hand the pi back for a "remember me" feature; this extension has none, so it is forgotten.
+   */
+  async logout(key: string, tabId?: number): Promise<{ location?: string }> {
     const s = this.host.client.state.sessions[key];
     if (!s) return {};
-    const out = this.host.client.logout(s.server, s.realm, forget);
+    const out = this.host.client.logout(s.server, s.realm, true);
     await this.host.persist();
     // The reload below must not pop the login UI right back up.
     this.suppressPrompt(s.server, s.realm);

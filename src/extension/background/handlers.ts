@@ -67,7 +67,9 @@ export const handlers: Handlers = {
   },
   async login(req, ctx) {
     const tabId = tabIdOf(req.tabId);
-    return ctx.core.login(tabId, str(req.username, 'username'), str(req.password, 'password'));
+    // The login the UI showed: the core refuses the credentials if the tab's pending login is another one now.
+    const shown = { server: str(req.server, 'server'), realm: str(req.realm, 'realm'), algorithm: str(req.algorithm, 'algorithm'), authScope: str(req.authScope, 'authScope') };
+    return ctx.core.login(tabId, str(req.username, 'username'), str(req.password, 'password'), shown);
   },
   async 'cancel-login'(req, ctx) {
     return ctx.core.cancelLogin(tabIdOf(req.tabId));
@@ -76,8 +78,7 @@ export const handlers: Handlers = {
     return ctx.core.offeredLogin(tabIdOf(req.tabId));
   },
   async logout(req, ctx) {
-    if (typeof req.forget !== 'boolean') throw new BadMessage('forget must be a boolean');
-    return ctx.core.logout(str(req.key, 'key'), req.forget, req.tabId === undefined ? undefined : tabIdOf(req.tabId));
+    return ctx.core.logout(str(req.key, 'key'), req.tabId === undefined ? undefined : tabIdOf(req.tabId));
   },
   async 'get-phrase'(_req, ctx) {
     return { phrase: await ctx.local.phrase.get() };

@@ -13,6 +13,9 @@ import { CdpFetchInterceptor } from './interceptors/cdp-fetch.ts';
 import { randomPhrase } from './phrase.ts';
 import { localStore, sessionStore } from './storage.ts';
 
+/** Replaced at build time (vite.config.ts `define`). */
+declare const __MUTUAL_TEST_HOOKS__: boolean;
+
 const api = chromeApi();
 const store = sessionStore(() => api.storage.session);
 const local = localStore(() => api.storage.local);
@@ -21,14 +24,15 @@ const port = chromePort(chromeApi);
 
 async function init(): Promise<MutualBackground> {
   const host = await EngineHost.load(store, { random: webRandom, now: Date.now }, { pendingBeforeSend: !interceptor.restartStrandsRequests });
-  (globalThis as { mutualWrites?: () => number }).mutualWrites = () => host.writes;
   const core = new MutualBackground(host, store, local, interceptor, port);
   await core.restore().catch(() => undefined);
   return core;
 }
 
 const ready: Promise<MutualBackground> = init();
-(globalThis as { mutualTrace?: string[] }).mutualTrace = trace;
+// Test builds only (MUTUAL_TEST_HOOKS=1 at build time, as `npm run e2e` does): the decision trace for the e2e
+// harness's failure messages. Production builds expose nothing on the worker's global scope.
+if (__MUTUAL_TEST_HOOKS__) (globalThis as { mutualTrace?: string[] }).mutualTrace = trace;
 trace.push(`${Date.now() % 100000} service worker started`);
 
 interceptor.start({

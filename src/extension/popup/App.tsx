@@ -36,7 +36,10 @@ export function LoginForm(props: { login: LoginView; onDone: () => void; closeAf
     setError(undefined);
     const pw = password;
     setPassword('');
-    const r = await ask('login', { tabId: login.tabId, username, password: pw });
+    // Name the login this form showed: the background refuses it if the tab asks for another one by now.
+    const r = await ask('login', {
+      tabId: login.tabId, username, password: pw, server: login.server, realm: login.realm, algorithm: login.algorithm, authScope: login.authScope,
+    });
     setBusy(false);
     if (!r.ok) {
       setError(r.message);
@@ -90,10 +93,9 @@ export function LoginForm(props: { login: LoginView; onDone: () => void; closeAf
   );
 }
 
-function SiteStatus(props: { status: TabStatusView; onLogout: (key: string, forget: boolean) => void }): JSX.Element {
+function SiteStatus(props: { status: TabStatusView; onLogout: (key: string) => void }): JSX.Element {
   const { status } = props;
   const s = status.session;
-  const [forget, setForget] = useState(false);
   return (
     <section class={`site state-${status.state}`} data-testid="site-status" data-state={status.state}>
       <h2>{t(`state_${status.state}`)}</h2>
@@ -109,18 +111,15 @@ function SiteStatus(props: { status: TabStatusView; onLogout: (key: string, forg
       </dl>
       {s?.active && (
         <div class="buttons">
-          <label class="inline">
-            <input type="checkbox" checked={forget} onChange={(e) => setForget((e.currentTarget as HTMLInputElement).checked)} />
-            {t('forgetKey')}
-          </label>
-          <button type="button" onClick={() => props.onLogout(s.key, forget)}>{t('logOut')}</button>
+          {/* Log out always forgets the key too (nothing keeps it for a later one-click login). */}
+          <button type="button" onClick={() => props.onLogout(s.key)}>{t('logOut')}</button>
         </div>
       )}
     </section>
   );
 }
 
-function SessionsList(props: { sessions: SessionView[]; onLogout: (key: string, forget: boolean) => void }): JSX.Element {
+function SessionsList(props: { sessions: SessionView[]; onLogout: (key: string) => void }): JSX.Element {
   return (
     <section class="sessions">
       <h2>{t('sessions')}</h2>
@@ -129,7 +128,7 @@ function SessionsList(props: { sessions: SessionView[]; onLogout: (key: string, 
           {props.sessions.map((s) => (
             <li key={s.key} data-testid="session">
               <span>{s.server} — {s.realm} — {s.username} — {s.active ? t('active') : t('inactive')}</span>
-              {s.active && <button type="button" onClick={() => props.onLogout(s.key, false)}>{t('logOut')}</button>}
+              {s.active && <button type="button" onClick={() => props.onLogout(s.key)}>{t('logOut')}</button>}
             </li>
           ))}
         </ul>
@@ -161,8 +160,8 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
     return () => clearInterval(timer);
   }, [refresh]);
 
-  const logout = async (key: string, forget: boolean) => {
-    const r = await ask('logout', tabId === undefined ? { key, forget } : { key, forget, tabId });
+  const logout = async (key: string) => {
+    const r = await ask('logout', tabId === undefined ? { key } : { key, tabId });
     if (!r.ok) setError(r.message);
     await refresh();
   };
@@ -173,15 +172,19 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
     <main>
       <h1>{t('extName')}</h1>
       {error !== undefined && <p class="error" role="alert">{error}</p>}
-      {login && showForm && <LoginForm key={`${login.tabId}${login.realm}${login.reason}`} login={login} onDone={() => void refresh()} closeAfter={props.closeAfterLogin} />}
+      {login && showForm && (
+        // A new form (typed fields cleared) whenever the login changes — another host included.
+        <LoginForm key={JSON.stringify([login.tabId, login.server, login.authScope, login.realm, login.algorithm, login.reason])}
+          login={login} onDone={() => void refresh()} closeAfter={props.closeAfterLogin} />
+      )}
       {login && !showForm && (
         <p class="offer">
           {t('loginAvailable', login.realm)}{' '}
           <button type="button" onClick={() => setShowOffer(true)}>{t('logIn')}</button>
         </p>
       )}
-      {status && <SiteStatus status={status} onLogout={(k, f) => void logout(k, f)} />}
-      <SessionsList sessions={sessions} onLogout={(k, f) => void logout(k, f)} />
+      {status && <SiteStatus status={status} onLogout={(k) => void logout(k)} />}
+      <SessionsList sessions={sessions} onLogout={(k) => void logout(k)} />
       <p class="links"><a href="../pages/options.html" target="_blank">{t('optionsTitle')}</a></p>
     </main>
   );

@@ -39,7 +39,10 @@ export interface SessionView {
   verifiedSince?: number;
   requestsVerified: number;
   expiresAt?: number;
-  /** Whether pi is remembered for silent re-keying. */
+  /**
+   * Whether the realm's pi is held (storage.session, memory only) for silent re-keying. Log out and a server
+   * failure drop it; nothing keeps it beyond that (there is no "remember me" feature).
+   */
   remembered: boolean;
 }
 
@@ -73,6 +76,12 @@ export interface IndicatorView {
   phrase?: string;
 }
 
+/**
+ * Which login the user answered: the server and realm the login UI showed. The background refuses the
+ * credentials when the tab's pending login is another one by now (the page navigated while the user typed).
+ */
+export type LoginTarget = Pick<LoginView, 'server' | 'realm' | 'algorithm' | 'authScope'>;
+
 export type LoginOutcome =
   | { result: 'verified'; session: SessionView }
   | { result: 'wrong-credentials'; message: string }
@@ -91,13 +100,13 @@ export interface MessageMap {
   /** Extension page → background: every session the client knows. */
   sessions: { req: Record<string, never>; res: SessionView[] };
   /** Extension page → background: the user's credentials for the tab's pending (or offered) login. */
-  login: { req: { tabId: number; username: string; password: string }; res: LoginOutcome };
+  login: { req: { tabId: number; username: string; password: string } & LoginTarget; res: LoginOutcome };
   /** Extension page → background: the user declined to log in (RFC 8053 location-when-unauthenticated). */
   'cancel-login': { req: { tabId: number }; res: { location?: string } };
   /** Extension page → background: show the login form for an optional-authentication offer. */
   'offer-login': { req: { tabId: number }; res: LoginView | null };
-  /** Extension page → background: log out of a session (and forget the remembered key if asked). */
-  logout: { req: { key: string; forget: boolean; tabId?: number }; res: { location?: string } };
+  /** Extension page → background: log out of a session; its realm's key (pi) is always forgotten too. */
+  logout: { req: { key: string; tabId?: number }; res: { location?: string } };
   /** Extension page → background: the personal phrase shown by the in-page indicator. */
   'get-phrase': { req: Record<string, never>; res: { phrase: string } };
   'set-phrase': { req: { phrase: string }; res: { phrase: string } };

@@ -86,17 +86,17 @@ export class CdpFetchInterceptor implements Interceptor {
   attach(tabId: number, opts: { network?: boolean; recover?: boolean } = {}): Promise<boolean> {
     const existing = this.tabs.get(tabId);
     if (existing) {
-      if (opts.network && !existing.network) return this.enableNetwork(tabId).then(() => true);
+      if (!existing.network) return this.enableNetwork(tabId).then(() => true);
       return Promise.resolve(true);
     }
     const inFlight = this.attaching.get(tabId);
     if (inFlight) return inFlight;
-    const p = this.doAttach(tabId, opts.network === true, opts.recover === true).finally(() => this.attaching.delete(tabId));
+    const p = this.doAttach(tabId, opts.recover === true).finally(() => this.attaching.delete(tabId));
     this.attaching.set(tabId, p);
     return p;
   }
 
-  private async doAttach(tabId: number, network: boolean, recover: boolean): Promise<boolean> {
+  private async doAttach(tabId: number, recover: boolean): Promise<boolean> {
     const dbg = this.api().debugger;
     if (recover) {
       // After a worker restart, a session of the previous worker that this one can still address would
@@ -131,7 +131,8 @@ export class CdpFetchInterceptor implements Interceptor {
     const att: TabAttachment = { network: false };
     this.tabs.set(tabId, att);
     await this.refreshMainFrame(tabId, att);
-    if (network) await this.enableNetwork(tabId);
+    // Always, not only for HTTPS: the service-worker bypass and the disabled cache below need Network enabled.
+    await this.enableNetwork(tabId);
     return true;
   }
 
@@ -154,7 +155,14 @@ export class CdpFetchInterceptor implements Interceptor {
       att.network = true;
     } catch {
       /* the certificate will be unknown; the engine then declines tls-server-end-point */
+      return;
     }
+    // Nothing may answer the page without passing the response stage: not the page's own service worker, not
+    // the HTTP cache (both would serve responses the interceptor never checks). Measured: both commands act only
+    // while Network is enabled.
+    const dbg = this.api().debugger;
+    await dbg.sendCommand({ tabId }, 'Network.setBypassServiceWorker', { bypass: true }).catch(() => undefined);
+    await dbg.sendCommand({ tabId }, 'Network.setCacheDisabled', { cacheDisabled: true }).catch(() => undefined);
   }
 
   async detach(tabId: number): Promise<void> {

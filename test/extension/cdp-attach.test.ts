@@ -1,0 +1,41 @@
+/**
+ * Attaching a tab: Fetch interception, then Network enabled on every tab (not only HTTPS) so that the page's
+ * own service worker is bypassed and the HTTP cache disabled — both could otherwise answer the page with
+ * responses the interceptor never checks (measured: the two commands act only while Network is enabled).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ChromeApi, Debuggee } from '../../src/extension/background/chrome.ts';
+import { CdpFetchInterceptor } from '../../src/extension/background/interceptors/cdp-fetch.ts';
+
+function fakeChrome() {
+  const commands: string[] = [];
+  const api = {
+    debugger: {
+      attach: async () => void commands.push('attach'),
+      detach: async () => undefined,
+      sendCommand: async (_t: Debuggee, method: string, params?: object) => {
+        commands.push(params && 'bypass' in params ? `${method}(${String((params as { bypass: boolean }).bypass)})`
+          : params && 'cacheDisabled' in params ? `${method}(${String((params as { cacheDisabled: boolean }).cacheDisabled)})` : method);
+        if (method === 'Page.getFrameTree') return { frameTree: { frame: { id: 'main' } } };
+        return {};
+      },
+      getTargets: async () => [],
+      onEvent: { addListener: () => undefined, removeListener: () => undefined },
+      onDetach: { addListener: () => undefined, removeListener: () => undefined },
+    },
+  } as unknown as ChromeApi;
+  return { api, commands };
+}
+
+describe('CDP attach', () => {
+  it('an HTTP tab too: Network enabled, service worker bypassed, cache disabled — before attach resolves', async () => {
+    const chrome = fakeChrome();
+    const interceptor = new CdpFetchInterceptor(() => chrome.api);
+    expect(await interceptor.attach(3, { network: false })).toBe(true);
+    expect(chrome.commands).toEqual([
+      'attach', 'Fetch.enable', 'Page.getFrameTree', 'Network.enable',
+      'Network.setBypassServiceWorker(true)', 'Network.setCacheDisabled(true)',
+    ]);
+    expect(interceptor.networkEnabled(3)).toBe(true);
+  });
+});
