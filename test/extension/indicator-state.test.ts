@@ -55,7 +55,7 @@ describe('the personal phrase stays out of the page', () => {
   it('the content script of the verified page learns "show", never the phrase', async () => {
     const s = await verifiedTab();
     const r = await route({ type: 'indicator' }, 'content-script', ctx(s, `${ORIGIN}/`));
-    expect(r.ok && r.value.show).toBe(true);
+    expect(r).toMatchObject({ ok: true, value: { show: true } });
     expect(JSON.stringify(r)).not.toContain(await s.local.phrase.get());
   });
 
@@ -72,7 +72,7 @@ describe('the personal phrase stays out of the page', () => {
       sender: { id: 'x', url: 'chrome-extension://x/pages/indicator.html', tab: { id: 1, windowId: 1, active: true, url: tabUrl } },
     });
     const ok = await frame(`${ORIGIN}/`);
-    expect(ok.ok && ok.value.phrase).toBe(await s.local.phrase.get());
+    expect(ok).toMatchObject({ ok: true, value: { show: true, phrase: await s.local.phrase.get() } });
     // The same frame embedded by another site (it is web-accessible) learns nothing.
     expect(await frame(EVIL)).toEqual({ ok: true, value: { show: false } });
   });
