@@ -12,7 +12,7 @@ npm run --silent typecheck || { echo "typecheck: failed"; echo "0 passed, 1 fail
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json
 unit=$?
 
-sh scripts/ensure-chromium.sh && npm run --silent build >/dev/null
+sh scripts/ensure-chromium.sh && MUTUAL_TEST_HOOKS=1 npm run --silent build >/dev/null
 build=$?
 e2e=1
 if [ $build -eq 0 ]; then
