@@ -22,6 +22,9 @@ else
   echo "extension build or Chromium install failed: end-to-end tests not run"
 fi
 
+# Leave dist/ as a normal build (the e2e build carries test hooks).
+[ $build -eq 0 ] && npm run --silent build >/dev/null 2>&1
+
 node scripts/test-summary.mjs .tmp/vitest.json .tmp/e2e.json
 summary=$?
 [ $unit -eq 0 ] && [ $build -eq 0 ] && [ $e2e -eq 0 ] && [ $summary -eq 0 ]

@@ -1,5 +1,6 @@
 /**
- * `mutual fetch URL --user U [--requests N] [--verbose] [--insecure]`: log in with the password on standard
+ * `mutual fetch URL --user U [--requests N] [--verbose] [--insecure] [--allow-host-validation]`: log in with the
+ * password on standard
  * input, verify the server's vks on every response, then make N more requests in the same session. Exit 0
  * only when every response authenticated the server.
  */
@@ -39,6 +40,7 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
   } catch {
     throw new UsageError(`not a URL: ${JSON.stringify(p.positional[0])}`);
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`only http and https URLs are supported, not ${url.protocol}`);
   const user = required(p, 'user');
   const more = positiveInt(p, 'requests', 0);
   const verbose = p.flags.has('verbose');

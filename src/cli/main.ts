@@ -13,11 +13,13 @@ const USAGE = `mutual — HTTP Mutual authentication (RFC 8120 / 8121 / 8053)
   mutual fetch URL --user U [--requests N] [--verbose] [--insecure] [--allow-host-validation]
       read a password on stdin, log in, verify the server on every response, make N more requests
       (--allow-host-validation: accept a server that asks for validation=host over HTTPS — a misconfiguration)
-  mutual serve [--port P] [--host H] [--verifiers F] [--config F] [--tls self-signed | --tls-cert F --tls-key F]
-      run the demo Mutual site (or one protected area: --origin URL --realm R --algorithm A --verifiers F)
+  mutual serve [--port P] [--host H] [--verifiers F] [--config F] [--demo-password P]
+               [--tls self-signed | --tls-cert F --tls-key F]
+      run the demo Mutual site (or one protected area: --origin URL --realm R --algorithm A --verifiers F);
+      'mutual serve --help' lists every option
 
 algorithms: iso-kam3-ec-p256-sha256, iso-kam3-ec-p521-sha512, iso-kam3-dl-2048-sha256, iso-kam3-dl-4096-sha512
-exit codes (fetch): 0 every response authenticated the server, 1 usage, 2 username/password refused,
+exit codes (fetch): 0 every response authenticated the server, 1 usage (or internal error), 2 username/password refused,
   3 the server FAILED to prove it knows the verifier, 4 network error, 5 not authenticated / declined
 `;
 

@@ -150,9 +150,6 @@ export function isStrictBase64(v: string): boolean {
   return base64Octets(v) !== undefined;
 }
 
-export function isHexFixedNumber(v: string): boolean {
-  return HEX_FIXED.test(v);
-}
 
 /** RFC 8120 §3.2.3 integer → number; values above 2^53-1 become 2^53-1 (§6: never truncated). */
 export function parseProtocolInteger(v: string): number | undefined {

@@ -53,3 +53,11 @@ describe('mutual fetch — hardening', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('mutual fetch — arguments', () => {
+  it('a non-http(s) URL is a usage error (exit 1), not a network error', async () => {
+    const r = await runCli(['fetch', 'ftp://127.0.0.1/', '--user', 'alice'], 'pw');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/only http and https/);
+  });
+});

@@ -116,7 +116,3 @@ export function chromeApi(): ChromeApi {
   return chrome;
 }
 
-/** Whether a `chrome` global with the extension API exists (false in Node tests). */
-export function hasChrome(): boolean {
-  return typeof (globalThis as { chrome?: { runtime?: { id?: string } } }).chrome?.runtime?.id === 'string';
-}
