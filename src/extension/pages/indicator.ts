@@ -12,7 +12,8 @@ async function render(): Promise<void> {
   if (!box || !r.ok || !r.value.show) return;
   const v = r.value;
   box.querySelector('.t')!.textContent = t('indicatorVerified');
-  box.querySelector('.who')!.textContent = `${v.host ?? ''} — ${v.realm ?? ''} — ${v.username ?? ''}`;
+  box.querySelector('.who')!.textContent = `${v.username ?? ''} — ${v.realm ?? ''}`;
+  box.querySelector('.host')!.textContent = v.host ?? '';
   box.querySelector('.p')!.textContent = v.phrase ?? '';
   box.hidden = false;
 }
