@@ -5,7 +5,7 @@
  * has already decided who is authenticated; this module only renders (`authOf(req)`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { deflateSync } from 'node:zlib';
+import { encodePng } from '../png.ts';
 import { authOf, escapeHtml, requestPath, type ProtectedArea } from './handler.ts';
 
 /** Number of images on the gallery page; with the style sheet and the script: 40 subresources. */
@@ -23,55 +23,17 @@ export interface DemoSiteOptions {
 
 // ------------------------------------------------------------------------------------------- images
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
 /** A 16×16 RGB PNG: a two-colour checkerboard (so each image differs visibly). */
 export function makePng(seed: number): Buffer {
   const w = 16;
   const h = 16;
   const a = hsl(seed * 37, 70, 55);
   const b = hsl(seed * 37 + 180, 60, 85);
-  const raw = Buffer.alloc(h * (1 + 3 * w));
+  const pixels = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) {
-    raw[y * (1 + 3 * w)] = 0; // filter: none
-    for (let x = 0; x < w; x++) {
-      const c = ((x >> 2) + (y >> 2)) % 2 === 0 ? a : b;
-      raw.set(c, y * (1 + 3 * w) + 1 + 3 * x);
-    }
+    for (let x = 0; x < w; x++) pixels.set(((x >> 2) + (y >> 2)) % 2 === 0 ? a : b, 3 * (y * w + x));
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour, deflate, no filter method, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(raw)),
-    pngChunk('IEND', new Uint8Array(0)),
-  ]);
+  return encodePng(w, h, 3, pixels);
 }
 
 function hsl(hDeg: number, s: number, l: number): [number, number, number] {

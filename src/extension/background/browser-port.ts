@@ -1,4 +1,5 @@
 /** The {@link BrowserPort} of the core, on Chromium's extension API. */
+import { concatBytes } from '../../bytes.ts';
 import type { ChromeApi } from './chrome.ts';
 import type { BrowserPort, FetchedResponse } from './core.ts';
 import type { HeaderEntry } from './interceptors/interceptor.ts';
@@ -42,13 +43,7 @@ export async function readCapped(res: Response, max: number): Promise<Uint8Array
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /** Request headers the service worker's fetch() must not copy from the tab's request. */

@@ -1,11 +1,11 @@
 /**
  * Writes the toolbar icons, one per tab state (none / available / verified / failed) at 16–128 px, to
  * public/icons/ as PNG: a coloured shield-like disc with a white mark, drawn with signed distances and
- * encoded with node:zlib (no image library). Run: `npx tsx src/extension/tools/gen-icons.ts`.
+ * encoded by src/png.ts (no image library). Run: `npx tsx src/extension/tools/gen-icons.ts`.
  */
-import { deflateSync } from 'node:zlib';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodePng } from '../../png.ts';
 
 type State = 'none' | 'available' | 'verified' | 'failed';
 const COLORS: Record<State, [number, number, number]> = {
@@ -14,38 +14,6 @@ const COLORS: Record<State, [number, number, number]> = {
   verified: [46, 125, 50],
   failed: [198, 40, 40],
 };
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type: string, data: Uint8Array): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), Buffer.from(data)]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
-function png(size: number, rgba: Uint8Array): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  const raw = Buffer.alloc(size * (size * 4 + 1));
-  for (let y = 0; y < size; y++) {
-    raw[y * (size * 4 + 1)] = 0;
-    Buffer.from(rgba.subarray(y * size * 4, (y + 1) * size * 4)).copy(raw, y * (size * 4 + 1) + 1);
-  }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array())]);
-}
 
 /** Distance from p to segment ab. */
 function seg(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
@@ -100,6 +68,6 @@ function draw(state: State, size: number): Uint8Array {
 const dir = join(import.meta.dirname, '../../../public/icons');
 mkdirSync(dir, { recursive: true });
 for (const state of Object.keys(COLORS) as State[]) {
-  for (const size of [16, 32, 48, 128]) writeFileSync(join(dir, `${state}-${size}.png`), png(size, draw(state, size)));
+  for (const size of [16, 32, 48, 128]) writeFileSync(join(dir, `${state}-${size}.png`), encodePng(size, size, 4, draw(state, size)));
 }
 console.log(`icons written to ${dir}`);
