@@ -272,7 +272,7 @@ describe('RFC 8120 §11 over sockets', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     try {
       const { session } = await login(at(P256.path), { user: 'alice', password: PASSWORD, hostVh: srv.hostVh, agent });
-      const before = srv.handler.status();
+      const before = await srv.handler.status();
       const ncs = Array.from({ length: 200 }, () => session.nextNc++);
       // Shuffle: arrival order is not nonce order.
       for (let i = ncs.length - 1; i > 0; i--) {
@@ -283,7 +283,7 @@ describe('RFC 8120 §11 over sockets', () => {
         ncs.map((nc, i) => get(at(`${P256.path}res/img-${(i % 38) + 1}.${(i % 38) % 2 === 0 ? 'svg' : 'png'}`), session, { nc, agent })),
       );
       expect(results.every((r) => r.status === 200)).toBe(true);
-      const after = srv.handler.status();
+      const after = await srv.handler.status();
       expect(after.successes - before.successes).toBe(200);
       const mine = after.sessions.find((s) => s.sidPrefix === session.sid.slice(0, 8))!;
       expect(mine.requests).toBe(201);

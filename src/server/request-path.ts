@@ -1,0 +1,40 @@
+/** The path protection is decided on, and the one-line request log every adapter writes. */
+
+/**
+ * The path protection is decided on (and the demo site routes on): the WHATWG URL parser's pathname with
+ * percent-encoded unreserved characters decoded (RFC 3986 §6.2.2.2), %2F and %5C read as "/", dot segments
+ * resolved and runs of "/" collapsed — so `/p256//x`, `/%70256/x`, `/p256%2Fx`, `/a/../p256/x` and
+ * `/a\\..\\p256\\x` are all inside `/p256/`, whichever of these decodings the application applies. An
+ * application behind the middleware should route on this same path. Undefined if the target is unusable.
+ */
+export function requestPath(url: string | undefined): string | undefined {
+  if (url === undefined || url.length > 8192) return undefined;
+  if (url === '*') return url; // OPTIONS * (asterisk-form): no resource, never protected
+  // Origin-form targets ("/…", even "//…") are paths, never authorities.
+  const parse = (target: string): string | undefined => {
+    try {
+      return new URL(target.startsWith('/') ? `http://request.invalid${target}` : target).pathname;
+    } catch {
+      return undefined;
+    }
+  };
+  const first = parse(url);
+  if (first === undefined) return undefined;
+  const decoded = first
+    .replace(/%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/%2[fF]|%5[cC]/g, '/')
+    .replace(/\/{2,}/g, '/');
+  return (parse(decoded) ?? decoded).replace(/\/{2,}/g, '/');
+}
+
+function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.slice(0, 200).replace(/[\u0000-\u001f\u007f-\u009f\s]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** `GET /path 200 sid=abcd1234 nc=3 authenticated` (control characters and spaces escaped; sid shortened). */
+export function requestLogLine(r: { method: string; url: string; status: string; sid?: string | undefined; nc?: number | undefined; outcome: string }): string {
+  const sid = r.sid === undefined ? '-' : r.sid.slice(0, 8);
+  const nc = r.nc === undefined ? '-' : String(r.nc);
+  return `${clean(r.method)} ${clean(requestPath(r.url) ?? r.url)} ${r.status} sid=${sid} nc=${nc} ${r.outcome}`;
+}
