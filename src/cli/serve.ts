@@ -21,6 +21,8 @@ import { createMutualHandler, MISBEHAVIOURS, type Misbehaviour, type ProtectedAr
 import { generateSelfSigned, tlsServerEndPointVh } from '../server/tls.ts';
 import { loadVerifierFile, makeVerifier, VerifierStore } from '../server/verifier-file.ts';
 import type { SessionTableOptions } from '../server/session-table.ts';
+import { RedisSessionStore, redactRedisUrl } from '../server/redis-store.ts';
+import type { SessionStore } from '../server/session-store.ts';
 
 export interface ServeIo {
   stdout?: (line: string) => void;
@@ -50,6 +52,9 @@ const HELP = `mutual serve [options]
                                   unknown users get a fake key exchange (default) or reason=user-unknown
   --session-time S --nc-max N --nc-window W --max-sessions N --max-pending N
                                   session table settings
+  --redis redis://host:port/db    keep sessions in Redis, shared by every instance with the same --origin
+                                  (unreachable Redis: requests fail closed with 503; see docs/operators.md)
+  --redis-prefix P                prefix of the Redis keys (default mutual:)
   --misbehave X                   TEST ONLY: ${MISBEHAVIOURS.join(' | ')}
   --quiet                         no per-request log lines
 `;
@@ -65,6 +70,7 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     values: [
       'port', 'host', 'origin', 'verifiers', 'config', 'realm', 'algorithm', 'auth-scope', 'tls', 'tls-cert', 'tls-key',
       'misbehave', 'unknown-users', 'demo-password', 'session-time', 'nc-max', 'nc-window', 'max-sessions', 'max-pending',
+      'redis', 'redis-prefix',
     ],
     flags: ['quiet', 'help'],
   });
@@ -138,6 +144,9 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
   setNum('nc-window', 'ncWindow');
   setNum('max-sessions', 'maxSessions');
   setNum('max-pending', 'maxPending');
+  const redisUrl = p.values.get('redis');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError('--redis takes a redis://host:port/db URL');
+  if (redisUrl === undefined && p.values.has('redis-prefix')) throw new UsageError('--redis-prefix needs --redis');
 
   const store = new VerifierStore();
   const verifierFiles: string[] = [];
@@ -231,6 +240,7 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     });
 
   let sweeper: NodeJS.Timeout | undefined;
+  let sessions: SessionStore | undefined;
   try {
     const o = originOf(origin);
     if (!o.ok) throw new UsageError(`origin ${origin}: ${o.error.message}`);
@@ -267,11 +277,22 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     if (misbehave !== undefined) err(`mutual serve: WARNING: --misbehave ${misbehave} (TEST ONLY): this server breaks the protocol on purpose`);
 
     const quiet = p.flags.has('quiet');
+    if (redisUrl !== undefined) {
+      const prefix = p.values.get('redis-prefix');
+      const redis = new RedisSessionStore({ url: redisUrl, ...sessionOptions, ...(prefix !== undefined ? { keyPrefix: prefix } : {}) });
+      sessions = redis;
+      try {
+        await redis.ready(5000);
+        out(`sessions in Redis at ${redactRedisUrl(redisUrl)}`);
+      } catch {
+        err(`mutual serve: warning: Redis at ${redactRedisUrl(redisUrl)} is not reachable yet; protected requests get 503 until it is`);
+      }
+    }
     const handler = createMutualHandler({
       origin,
       areas,
       verifiers: store,
-      sessions: sessionOptions,
+      sessions: sessions ?? sessionOptions,
       ...(tlsVh ? { tlsVh } : {}),
       ...(unknownUsers !== undefined ? { unknownUsers } : (config?.unknownUsers ? { unknownUsers: config.unknownUsers } : {})),
       ...(quiet ? {} : { log: (line: string) => out(line) }),
@@ -283,7 +304,9 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
         : 'the users of the verifier file.';
     const site = createDemoSite({ areas, mode: single ? 'single' : 'demo', usersNote, statusPath: '/.well-known/mutual-status' });
     app = (req, res) => handler(req, res, () => site(req, res));
-    sweeper = setInterval(() => handler.sessions.sweep(), 60_000);
+    sweeper = setInterval(() => {
+      Promise.resolve(handler.store.sweep()).catch(() => undefined);
+    }, 60_000);
     sweeper.unref();
 
     if (users.length > 0) {
@@ -296,6 +319,7 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     io.onListening?.(listenUrl);
   } catch (e) {
     await stop();
+    await sessions?.close();
     if (e instanceof UsageError) throw e;
     err(`mutual serve: ${(e as Error).message}`);
     return 1;
@@ -318,5 +342,6 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
   });
   if (sweeper) clearInterval(sweeper);
   await stop();
+  await sessions?.close();
   return 0;
 }
