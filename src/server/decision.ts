@@ -174,7 +174,9 @@ export interface MutualCounters {
 export interface MutualStatus extends MutualCounters {
   authenticatedRequests: number;
   store: string;
-  table: StoreStats;
+  /** Absent when the store could not be reached (then `storeError` says why). */
+  table?: StoreStats;
+  storeError?: string;
   /** The most recent authenticated sessions (at most 100). */
   sessions: SessionSummary[];
 }
@@ -347,8 +349,14 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
   };
 
   const status = async (): Promise<MutualStatus> => {
-    const [table, sessions] = await Promise.all([store.stats(), store.recentSessions(100)]);
-    return { ...counters, authenticatedRequests: counters.successes, store: store.kind, table, sessions };
+    try {
+      const [table, sessions] = await Promise.all([store.stats(), store.recentSessions(100)]);
+      return { ...counters, authenticatedRequests: counters.successes, store: store.kind, table, sessions };
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+      // The counters are this instance's own: still worth showing while the store is away.
+      return { ...counters, authenticatedRequests: counters.successes, store: store.kind, storeUnavailable: counters.storeUnavailable, storeError: e.message, sessions: [] };
+    }
   };
 
   /** RFC 8120 §11 for one request to a protected area. */
