@@ -70,17 +70,36 @@ export function applyDecision(d: Decision, req: IncomingMessage, res: ServerResp
   for (const [k, v] of d.headers) res.setHeader(k, v);
   if (d.auth) authInfos.set(req, d.auth);
   if (d.headers.some(([, v]) => /[\x80-\xff]/.test(v))) writeStringsAsBuffers(res);
+  if (d.headers.length > 0) dropOnServerError(res, d.headers);
   return true;
+}
+
+/**
+ * A server error (5xx) of the application never carries the session's header fields (no vks for an error
+ * page, the same in every adapter): they are removed when the status line is written.
+ */
+function dropOnServerError(res: ServerResponse, headers: Array<[string, string]>): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
+    if (status >= 500) for (const [k] of headers) this.removeHeader(k);
+    return Reflect.apply(writeHead, this, args) as ServerResponse;
+  } as typeof res.writeHead;
 }
 
 /** Build the middleware. Throws (at start-up, not per request) when the configuration is unusable. */
 export function createMutualHandler(options: MutualHandlerOptions): MutualHandler {
-  const decider = deciderFor(options);
-  const log = options.log;
+  return nodeMiddleware(deciderFor(options), options.log, (req) => req.url ?? '');
+}
 
+/**
+ * The middleware for a decision; `target` gives the request-target the decision sees (Express mounts change
+ * `req.url`, so its adapter passes `req.originalUrl`).
+ */
+export function nodeMiddleware(decider: MutualDecider, log: ((line: string) => void) | undefined, target: (req: IncomingMessage) => string): MutualHandler {
   const handler = ((req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
     const method = req.method ?? 'GET';
-    const url = req.url ?? '';
+    const url = target(req);
     let decision: Decision | undefined;
     if (log) {
       res.once('close', () => {
@@ -135,7 +154,7 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
  * UTF-8, corrupting those octets. So when such a header is set, string chunks of the application become
  * Buffers before they reach Node.
  */
-function writeStringsAsBuffers(res: ServerResponse): void {
+export function writeStringsAsBuffers(res: ServerResponse): void {
   const toBuffer = (args: unknown[]): unknown[] => {
     const [chunk, encoding, ...rest] = args;
     if (typeof chunk !== 'string') return args;
