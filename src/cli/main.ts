@@ -4,6 +4,7 @@ import { UsageError } from './args.ts';
 import { verifierCommand } from './verifier.ts';
 import { appendVerifierEntry } from '../server/verifier-file.ts';
 import { serveCommand } from './serve.ts';
+import { proxyCommand } from './proxy.ts';
 import { MutualError } from '../errors.ts';
 
 const USAGE = `mutual — HTTP Mutual authentication (RFC 8120 / 8121 / 8053)
@@ -17,6 +18,8 @@ const USAGE = `mutual — HTTP Mutual authentication (RFC 8120 / 8121 / 8053)
                [--tls self-signed | --tls-cert F --tls-key F]
       run the demo Mutual site (or one protected area: --origin URL --realm R --algorithm A --verifiers F);
       'mutual serve --help' lists every option
+  mutual proxy --listen H:P --upstream URL --realm R --algorithm A --verifiers F [--paths /a/,/b/] [--redis URL]
+      put Mutual authentication in front of an existing site; 'mutual proxy --help' lists every option
 
 algorithms: iso-kam3-ec-p256-sha256, iso-kam3-ec-p521-sha512, iso-kam3-dl-2048-sha256, iso-kam3-dl-4096-sha512
 exit codes (fetch): 0 every response authenticated the server, 1 usage (or internal error), 2 username/password refused,
@@ -35,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await fetchCommand(rest, { stdout, stderr });
       case 'serve':
         return await serveCommand(rest);
+      case 'proxy':
+        return await proxyCommand(rest);
       case undefined:
       case 'help':
       case '--help':

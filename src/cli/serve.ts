@@ -4,9 +4,7 @@
  * (validation=host) or HTTPS (validation=tls-server-end-point, vh from the server's own certificate).
  * Prints `listening on <url>` once it accepts requests; one log line per request; stops on SIGINT/SIGTERM.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ALGORITHM_NAMES } from '../crypto/algorithms.ts';
@@ -18,11 +16,12 @@ import {
 } from '../server/config.ts';
 import { createDemoSite } from '../server/demo-site.ts';
 import { createMutualHandler, MISBEHAVIOURS, type Misbehaviour, type ProtectedArea } from '../server/handler.ts';
-import { generateSelfSigned, tlsServerEndPointVh } from '../server/tls.ts';
-import { loadVerifierFile, makeVerifier, VerifierStore } from '../server/verifier-file.ts';
-import type { SessionTableOptions } from '../server/session-table.ts';
-import { RedisSessionStore, redactRedisUrl } from '../server/redis-store.ts';
+import { makeVerifier } from '../server/verifier-file.ts';
 import type { SessionStore } from '../server/session-store.ts';
+import {
+  checkOrigin, listen, loadVerifiers, redisStore, SESSION_HELP, SESSION_OPTIONS, sessionOptions, TLS_HELP, TLS_OPTIONS, tlsChoice,
+  tlsMaterial, untilStopped, hostForUrl,
+} from './server-options.ts';
 
 export interface ServeIo {
   stdout?: (line: string) => void;
@@ -45,32 +44,20 @@ const HELP = `mutual serve [options]
                                   (default http(s)://<host>:<port>)
   --auth-scope S                  auth-scope of the single area (default: the single-server scope of --origin)
   --verifiers FILE                verifier file written by \`mutual verifier --file FILE\`
-  --tls self-signed               HTTPS with a throwaway certificate (needs the openssl command)
-  --tls-cert FILE --tls-key FILE  HTTPS with this certificate and key (PEM)
-  --demo-password P               the same password for every demo user (default: random, printed)
+${TLS_HELP}  --demo-password P               the same password for every demo user (default: random, printed)
   --unknown-users fake|user-unknown
                                   unknown users get a fake key exchange (default) or reason=user-unknown
-  --session-time S --nc-max N --nc-window W --max-sessions N --max-pending N
-                                  session table settings
-  --redis redis://host:port/db    keep sessions in Redis, shared by every instance with the same --origin
-                                  (unreachable Redis: requests fail closed with 503; see docs/operators.md)
-  --redis-prefix P                prefix of the Redis keys (default mutual:)
-  --misbehave X                   TEST ONLY: ${MISBEHAVIOURS.join(' | ')}
+${SESSION_HELP}  --misbehave X                   TEST ONLY: ${MISBEHAVIOURS.join(' | ')}
   --quiet                         no per-request log lines
 `;
-
-function hostForUrl(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
 
 export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<number> {
   const out = io.stdout ?? ((s: string) => process.stdout.write(`${s}\n`));
   const err = io.stderr ?? ((s: string) => process.stderr.write(`${s}\n`));
   const p = parseArgs(argv, {
     values: [
-      'port', 'host', 'origin', 'verifiers', 'config', 'realm', 'algorithm', 'auth-scope', 'tls', 'tls-cert', 'tls-key',
-      'misbehave', 'unknown-users', 'demo-password', 'session-time', 'nc-max', 'nc-window', 'max-sessions', 'max-pending',
-      'redis', 'redis-prefix',
+      'port', 'host', 'origin', 'verifiers', 'config', 'realm', 'algorithm', 'auth-scope', ...TLS_OPTIONS,
+      'misbehave', 'unknown-users', 'demo-password', ...SESSION_OPTIONS,
     ],
     flags: ['quiet', 'help'],
   });
@@ -101,21 +88,10 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
   if (unknownUsers !== undefined && unknownUsers !== 'fake' && unknownUsers !== 'user-unknown') {
     throw new UsageError('--unknown-users must be fake or user-unknown');
   }
-  const tlsMode = p.values.get('tls');
-  if (tlsMode !== undefined && tlsMode !== 'self-signed') throw new UsageError('--tls takes the value self-signed');
-  const certFile = p.values.get('tls-cert');
-  const keyFile = p.values.get('tls-key');
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  if (tlsMode !== undefined && certFile !== undefined) throw new UsageError('use either --tls self-signed or --tls-cert/--tls-key');
-  const tls = tlsMode !== undefined || certFile !== undefined;
+  const tlsOpt = tlsChoice(p);
+  const tls = tlsOpt.tls;
   const originArg = p.values.get('origin');
-  if (originArg !== undefined) {
-    const o = originOf(originArg);
-    if (!o.ok) throw new UsageError(`--origin: ${o.error.message}`);
-    if ((o.value.scheme === 'https') !== tls) {
-      throw new UsageError(`--origin is ${o.value.scheme} but the server speaks ${tls ? 'https' : 'http'} (add or remove --tls)`);
-    }
-  }
+  checkOrigin(originArg, tls);
 
   // ---- configuration
   let config: ServerConfig | undefined;
@@ -131,113 +107,31 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     if (!c.ok) throw new UsageError(c.error.message);
     config = c.value;
   }
-  const sessionOptions: SessionTableOptions = { ...(config?.sessions ?? {}) };
-  const setNum = (flag: string, key: 'lifetimeSeconds' | 'ncMax' | 'ncWindow' | 'maxSessions' | 'maxPending') => {
-    if (p.values.has(flag)) {
-      const n = positiveInt(p, flag, 0);
-      if (n < 1) throw new UsageError(`--${flag} must be at least 1`);
-      sessionOptions[key] = n;
-    }
-  };
-  setNum('session-time', 'lifetimeSeconds');
-  setNum('nc-max', 'ncMax');
-  setNum('nc-window', 'ncWindow');
-  setNum('max-sessions', 'maxSessions');
-  setNum('max-pending', 'maxPending');
-  const redisUrl = p.values.get('redis');
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new UsageError('--redis takes a redis://host:port/db URL');
-  if (redisUrl === undefined && p.values.has('redis-prefix')) throw new UsageError('--redis-prefix needs --redis');
+  const sessionSettings = sessionOptions(p, config?.sessions ?? {});
 
-  const store = new VerifierStore();
   const verifierFiles: string[] = [];
   if (config?.verifiers !== undefined && configFile !== undefined) verifierFiles.push(resolve(dirname(configFile), config.verifiers));
   const vf = p.values.get('verifiers');
   if (vf !== undefined) verifierFiles.push(vf);
-  for (const f of verifierFiles) {
-    const loaded = await loadVerifierFile(f);
-    if (!loaded.ok) throw new UsageError(loaded.error.message);
-    for (const e of loaded.value.entries()) store.add(e);
-  }
+  const store = await loadVerifiers(verifierFiles);
 
-  // ---- TLS
-  let certPem: string | undefined;
-  let keyPem: string | undefined;
-  if (certFile !== undefined && keyFile !== undefined) {
-    try {
-      certPem = await readFile(certFile, 'utf8');
-      keyPem = await readFile(keyFile, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read the TLS certificate or key: ${(e as Error).message}`);
-    }
-  } else if (tlsMode === 'self-signed') {
-    const names = new Set(['localhost', '127.0.0.1']);
-    if (!['0.0.0.0', '::'].includes(host)) names.add(host);
-    if (originArg !== undefined) {
-      const o = originOf(originArg);
-      if (o.ok) names.add(o.value.host.replace(/^\[|\]$/g, ''));
-    }
-    const made = await generateSelfSigned([...names]);
-    if (!made.ok) {
-      err(`mutual serve: ${made.error.message}`);
-      return 1;
-    }
-    certPem = made.value.certPem;
-    keyPem = made.value.keyPem;
-  }
-  let tlsVh: Uint8Array | undefined;
-  if (certPem !== undefined) {
-    const vh = tlsServerEndPointVh(certPem);
-    if (!vh.ok) {
-      err(`mutual serve: ${vh.error.message}`);
-      return 1;
-    }
-    tlsVh = vh.value;
-  }
-
-  // ---- listen first (port 0 → the real port is part of the default origin), answer 503 until ready
-  let app: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    if (app) {
-      app(req, res);
-      return;
-    }
-    res.statusCode = 503;
-    res.setHeader('Retry-After', '1');
-    res.end('starting\n');
-  };
-  // 32 KiB of header section: an Authorization field over the handler's 16 KiB limit still reaches it (→ 400).
-  const maxHeaderSize = 32 * 1024;
-  const server =
-    certPem !== undefined && keyPem !== undefined
-      ? https.createServer({ cert: certPem, key: keyPem, maxHeaderSize }, onRequest)
-      : http.createServer({ maxHeaderSize }, onRequest);
-  server.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-  try {
-    await new Promise<void>((ok, ko) => {
-      server.once('error', ko);
-      server.listen(port, host, () => {
-        server.off('error', ko);
-        ok();
-      });
-    });
-  } catch (e) {
-    err(`mutual serve: cannot listen on ${host}:${port}: ${(e as Error).message}`);
+  // ---- TLS, then listen first (port 0 → the real port is part of the default origin), answer 503 until ready
+  const material = await tlsMaterial(tlsOpt, host, originArg);
+  if (typeof material === 'string') {
+    err(`mutual serve: ${material}`);
     return 1;
   }
-  const actualPort = (server.address() as AddressInfo).port;
+  const tlsVh = material?.tlsVh;
+  const listening = await listen(port, host, material);
+  if (typeof listening === 'string') {
+    err(`mutual serve: ${listening}`);
+    return 1;
+  }
   const scheme = tls ? 'https' : 'http';
-  const listenUrl = `${scheme}://${hostForUrl(host)}:${actualPort}`;
+  const listenUrl = listening.url;
   const bindHostForOrigin = ['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host;
-  const origin = originArg ?? config?.origin ?? `${scheme}://${hostForUrl(bindHostForOrigin)}:${actualPort}`;
-
-  const stop = (): Promise<void> =>
-    new Promise((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    });
+  const origin = originArg ?? config?.origin ?? `${scheme}://${hostForUrl(bindHostForOrigin)}:${listening.port}`;
+  const stop = listening.stop;
 
   let sweeper: NodeJS.Timeout | undefined;
   let sessions: SessionStore | undefined;
@@ -277,22 +171,12 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     if (misbehave !== undefined) err(`mutual serve: WARNING: --misbehave ${misbehave} (TEST ONLY): this server breaks the protocol on purpose`);
 
     const quiet = p.flags.has('quiet');
-    if (redisUrl !== undefined) {
-      const prefix = p.values.get('redis-prefix');
-      const redis = new RedisSessionStore({ url: redisUrl, ...sessionOptions, ...(prefix !== undefined ? { keyPrefix: prefix } : {}) });
-      sessions = redis;
-      try {
-        await redis.ready(5000);
-        out(`sessions in Redis at ${redactRedisUrl(redisUrl)}`);
-      } catch {
-        err(`mutual serve: warning: Redis at ${redactRedisUrl(redisUrl)} is not reachable yet; protected requests get 503 until it is`);
-      }
-    }
+    sessions = await redisStore(p, sessionSettings, { out, err }, 'serve');
     const handler = createMutualHandler({
       origin,
       areas,
       verifiers: store,
-      sessions: sessions ?? sessionOptions,
+      sessions: sessions ?? sessionSettings,
       ...(tlsVh ? { tlsVh } : {}),
       ...(unknownUsers !== undefined ? { unknownUsers } : (config?.unknownUsers ? { unknownUsers: config.unknownUsers } : {})),
       ...(quiet ? {} : { log: (line: string) => out(line) }),
@@ -303,7 +187,7 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
         ? `${users.map((u) => u.user).join(', ')} — the passwords are printed in the server's console.`
         : 'the users of the verifier file.';
     const site = createDemoSite({ areas, mode: single ? 'single' : 'demo', usersNote, statusPath: '/.well-known/mutual-status' });
-    app = (req, res) => handler(req, res, () => site(req, res));
+    listening.setApp((req: http.IncomingMessage, res: http.ServerResponse) => handler(req, res, () => site(req, res)));
     sweeper = setInterval(() => {
       Promise.resolve(handler.store.sweep()).catch(() => undefined);
     }, 60_000);
@@ -325,21 +209,7 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     return 1;
   }
 
-  await new Promise<void>((done) => {
-    const finish = () => {
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      io.signal?.removeEventListener('abort', finish);
-      done();
-    };
-    if (io.signal?.aborted) {
-      finish();
-      return;
-    }
-    io.signal?.addEventListener('abort', finish, { once: true });
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
-  });
+  await untilStopped(io.signal);
   if (sweeper) clearInterval(sweeper);
   await stop();
   await sessions?.close();
