@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: type check, unit + integration tests (Node), then the extension end-to-end in headless Chromium
-# against the real `mutual serve`. Installs Debian's Chromium first if it is missing. Ends with one line
+# against the real `mutual serve`. Installs Debian's Chromium (and redis-server) first if they are missing. Ends with one line
 # "N passed, N failed" over both suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ rm -f .tmp/vitest.json .tmp/e2e.json
 
 npm run --silent typecheck || { echo "typecheck: failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# The Redis session-store tests start their own redis-server (Debian package) on a free port.
+sh scripts/ensure-redis.sh || echo "redis-server could not be installed: the Redis tests will fail"
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json
 unit=$?
 
