@@ -4,7 +4,6 @@
  * 40 subresources loads through it with every request authenticated, distinct nonce numbers, and the user
  * reaching the upstream only from the proxy (a page cannot set it).
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { makePng, makeSvg } from '../src/server/demo-site.ts';
 import { appendVerifier, makeVerifier } from '../src/server/verifier-file.ts';
 import {
-  duplicateNonces, galleryComplete, launch, logIn, PASSWORD, requestLog, ROOT, serverStatus, tabStatus, type Browser, type MutualServer,
+  duplicateNonces, galleryComplete, launch, logIn, PASSWORD, requestLog, serverStatus, startMutual, tabStatus, type Browser, type MutualServer,
 } from './support/harness.ts';
 
 const IMAGES = 38;
@@ -62,46 +61,6 @@ let b: Browser;
 let dir: string;
 const seen: Array<{ path: string; user: string | undefined }> = [];
 
-/** `mutual proxy` as a child process, shaped like the harness's MutualServer (its log lines have the same form). */
-async function startProxy(args: string[]): Promise<MutualServer> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/mutual.js'), 'proxy', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const times: number[] = [];
-  const url = await new Promise<string>((ok, ko) => {
-    const timer = setTimeout(() => ko(new Error(`mutual proxy did not start:\n${log.join('\n')}`)), 60_000);
-    const onLine = (buf: Buffer) => {
-      for (const line of buf.toString('utf8').split('\n')) {
-        if (line === '') continue;
-        log.push(line);
-        times.push(Date.now() % 100000);
-        const m = /listening on (\S+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          ok(m[1]!);
-        }
-      }
-    };
-    child.stdout?.on('data', onLine);
-    child.stderr?.on('data', onLine);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      ko(new Error(`mutual proxy exited (${code}):\n${log.join('\n')}`));
-    });
-  });
-  return {
-    url,
-    port: Number(new URL(url).port),
-    log,
-    times,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mutual-e2e-proxy-'));
   upstream = upstreamApp(seen);
@@ -118,7 +77,7 @@ beforeAll(async () => {
   if (!v.ok) throw v.error;
   const w = await appendVerifier(file, v.value);
   if (!w.ok) throw w.error;
-  proxy = await startProxy([
+  proxy = await startMutual('proxy', [
     '--listen', `127.0.0.1:${port}`, '--upstream', upstreamUrl, '--realm', 'shop', '--algorithm', 'iso-kam3-ec-p256-sha256',
     '--verifiers', file, '--paths', '/account/',
   ]);

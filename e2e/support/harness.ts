@@ -29,14 +29,19 @@ export interface MutualServer {
 
 /** Start `mutual serve` with these arguments; resolves once it prints `listening on URL`. */
 export async function startServer(args: string[], port = 0): Promise<MutualServer> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/mutual.js'), 'serve', '--port', String(port), ...args], {
+  return startMutual('serve', ['--port', String(port), ...args]);
+}
+
+/** Start a `mutual` server command (`serve`, `proxy`) as a child process; resolves once it prints `listening on URL`. */
+export async function startMutual(command: string, args: string[]): Promise<MutualServer> {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/mutual.js'), command, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
   const times: number[] = [];
   const url = await new Promise<string>((ok, ko) => {
-    const timer = setTimeout(() => ko(new Error(`mutual serve did not start:\n${log.join('\n')}`)), 60_000);
+    const timer = setTimeout(() => ko(new Error(`mutual ${command} did not start:\n${log.join('\n')}`)), 60_000);
     const onLine = (buf: Buffer) => {
       for (const line of buf.toString('utf8').split('\n')) {
         if (line === '') continue;
@@ -53,7 +58,7 @@ export async function startServer(args: string[], port = 0): Promise<MutualServe
     child.stderr?.on('data', onLine);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      ko(new Error(`mutual serve exited (${code}):\n${log.join('\n')}`));
+      ko(new Error(`mutual ${command} exited (${code}):\n${log.join('\n')}`));
     });
   });
   return {

@@ -10,6 +10,10 @@
 export function requestPath(url: string | undefined): string | undefined {
   if (url === undefined || url.length > 8192) return undefined;
   if (url === '*') return url; // OPTIONS * (asterisk-form): no resource, never protected
+  // Fast path: a plain origin-form path (no escapes, dot segments, "//" or "\\") is its own normal form.
+  const q = url.search(/[?#]/);
+  const plain = q < 0 ? url : url.slice(0, q);
+  if (/^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/.test(plain) && plain.startsWith('/')) return plain;
   // Origin-form targets ("/…", even "//…") are paths, never authorities.
   const parse = (target: string): string | undefined => {
     try {

@@ -3,50 +3,24 @@
  * balancer (test/support/round-robin.ts), a real redis-server, and real clients (`mutual fetch`, the client
  * engine, the independent test client).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendVerifier, makeVerifier } from '../../src/server/verifier-file.ts';
 import { runCli } from '../support/run-cli.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
 import { startRoundRobin, type RoundRobin } from '../support/round-robin.ts';
 import { engineClient } from '../support/engine-client.ts';
+import { startMutualProcess, type ServeProcess } from '../support/serve-process.ts';
 import { login, rawVfy, reasonOf, request, vfyC } from './test-client.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/mutual.js', import.meta.url));
 const ALGORITHM = 'iso-kam3-ec-p256-sha256';
 const PASSWORD = 'tr0ub4dor&3';
 
-interface Instance {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-}
+type Instance = ServeProcess;
 
-function startInstance(args: string[]): Promise<Instance> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`mutual serve did not start:\n${out}`)), 30_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1]!, child, output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`mutual serve exited with ${code}:\n${out}`));
-    });
-  });
-}
+const startInstance = (args: string[]): Promise<Instance> => startMutualProcess('serve', ['--port', '0', '--quiet', ...args], 30_000);
 
 function kill(i: Instance, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   return new Promise((done) => {

@@ -4,7 +4,7 @@
  * what the upstream sees and what it may not send, upstream failures, and 100 MB bodies streamed both ways
  * with the proxy's memory watched from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,10 +18,9 @@ import { createMutualProxy } from '../../src/server/proxy.ts';
 import { appendVerifier, makeVerifier, VerifierStore } from '../../src/server/verifier-file.ts';
 import { runCli } from '../support/run-cli.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
-import { freePort } from '../support/serve-process.ts';
+import { freePort, startMutualProcess } from '../support/serve-process.ts';
 import { checkVfyS, get, login, mutualParams, request, vfyC, type Session } from './test-client.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/mutual.js', import.meta.url));
 const ALGORITHM = 'iso-kam3-ec-p256-sha256';
 const PASSWORD = 'open sesame 7';
 const MB = 1024 * 1024;
@@ -107,28 +106,6 @@ function startUpstream(): Promise<void> {
   }));
 }
 
-function startProxy(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'proxy', '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`mutual proxy did not start:\n${out}`)), 30_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`mutual proxy exited with ${code}:\n${out}`));
-    });
-  });
-}
-
 async function verifiers(forOrigin: string): Promise<{ file: string; store: VerifierStore }> {
   const file = join(dir, `${encodeURIComponent(forOrigin)}.verifiers`);
   const store = new VerifierStore();
@@ -149,10 +126,10 @@ beforeAll(async () => {
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   const { file } = await verifiers(origin);
-  ({ child: proxy, url: proxyUrl } = await startProxy([
+  ({ child: proxy, url: proxyUrl } = await startMutualProcess('proxy', ['--quiet',
     '--listen', `127.0.0.1:${port}`, '--upstream', upstreamUrl, '--realm', 'intranet', '--algorithm', ALGORITHM, '--verifiers', file,
     '--paths', '/admin/,/files/', '--redis', redis.url,
-  ]));
+  ], 30_000));
 }, 60_000);
 
 afterAll(async () => {

@@ -7,18 +7,23 @@ const BIN = fileURLToPath(new URL('../../bin/mutual.js', import.meta.url));
 
 export interface ServeProcess {
   url: string;
+  child: ChildProcess;
   output: () => string;
   stop: () => Promise<void>;
 }
 
 export function startServe(args: string[], timeoutMs = 20_000): Promise<ServeProcess> {
+  return startMutualProcess('serve', args.includes('--port') ? args : ['--port', '0', ...args], timeoutMs);
+}
+
+/** Start a `mutual` server command (`serve`, `proxy`) as a child process; resolves on its "listening on" line. */
+export function startMutualProcess(command: string, args: string[], timeoutMs = 20_000): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const portArgs = args.includes('--port') ? [] : ['--port', '0'];
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', ...portArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [BIN, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`mutual serve did not start in time:\n${out}`));
+      reject(new Error(`mutual ${command} did not start in time:\n${out}`));
     }, timeoutMs);
     const onData = (c: Buffer) => {
       out += c.toString('utf8');
@@ -27,6 +32,7 @@ export function startServe(args: string[], timeoutMs = 20_000): Promise<ServePro
         clearTimeout(timer);
         resolve({
           url: m[1]!.replace(/\/$/, ''),
+          child,
           output: () => out,
           stop: () =>
             new Promise<void>((r) => {
@@ -41,7 +47,7 @@ export function startServe(args: string[], timeoutMs = 20_000): Promise<ServePro
     child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`mutual serve exited with ${code}:\n${out}`));
+      reject(new Error(`mutual ${command} exited with ${code}:\n${out}`));
     });
   });
 }

@@ -1,0 +1,153 @@
+/**
+ * `npm run bench:server`: how many requests a Mutual server keeps up with. A load generator (the independent
+ * test client, test/server/test-client.ts: every 200-VFY-S's vks is checked) logs in many concurrent
+ * sessions, then sends valid req-VFY-C requests (fresh nonce numbers, keep-alive) for a fixed time against a
+ * server in another process (bench/server-target.ts). All ratios come from the same run:
+ *
+ * - authenticated requests/s vs. the same application without authentication (target ≥ 0.7×);
+ * - authenticated requests/s with sessions in Redis (a real redis-server on a free port) vs. in memory;
+ * - key exchanges/s (req-KEX-C1 → 401-KEX-S1, the server's serverKs1) per algorithm.
+ *
+ *   npm run bench:server [-- --seconds 4 --sessions 32]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { ALGORITHM_NAMES, getAlgorithm } from '../src/crypto/algorithms.ts';
+import { clientKc1, randomSecret } from '../src/crypto/kam3.ts';
+import { webRandom } from '../src/bytes.ts';
+import { checkVfyS, login, request, vfyC, type Session } from '../test/server/test-client.ts';
+import { startRedis } from '../test/support/redis-server.ts';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg('seconds', 4);
+const SESSIONS = arg('sessions', 32);
+const KEX_CLIENTS = 4;
+const PASSWORD = 'bench password';
+const slugOf = (algorithm: string): string => algorithm.replace(/^iso-kam3-/, '').replace(/-sha\d+$/, '');
+const P256 = slugOf('iso-kam3-ec-p256-sha256');
+const TARGET = fileURLToPath(new URL('./server-target.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+
+interface Target {
+  origin: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function startTarget(mode: string, redisUrl?: string): Promise<Target> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [TARGET, mode, ...(redisUrl ? [redisUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) {
+        const { origin } = JSON.parse(line) as { origin: string };
+        resolve({
+          origin,
+          child,
+          stop: () => new Promise((r) => {
+            child.once('exit', () => r());
+            child.kill('SIGKILL');
+          }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server-target ${mode} exited with ${code}`)));
+  });
+}
+
+/** Requests/s over SECONDS with `workers` concurrent loops, each awaiting its previous response. */
+async function run(workers: number, one: (w: number) => Promise<void>): Promise<number> {
+  const end = Date.now() + SECONDS * 1000;
+  let done = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: workers }, async (_, w) => {
+    while (Date.now() < end) {
+      await one(w);
+      done++;
+    }
+  }));
+  return done / ((performance.now() - start) / 1000);
+}
+
+async function plainRate(t: Target, agent: http.Agent): Promise<number> {
+  return run(SESSIONS, async () => {
+    const r = await request(`${t.origin}/${P256}/page`, {}, { agent });
+    if (r.status !== 200) throw new Error(`plain: ${r.status}`);
+  });
+}
+
+async function mutualRate(t: Target, agent: http.Agent): Promise<number> {
+  const url = `${t.origin}/${P256}/page`;
+  const sessions: Session[] = [];
+  for (let i = 0; i < SESSIONS; i += 8) {
+    const batch = await Promise.all(Array.from({ length: Math.min(8, SESSIONS - i) }, () =>
+      login(url, { user: 'bench', password: PASSWORD, hostVh: t.origin, agent })));
+    sessions.push(...batch.map((b) => b.session));
+  }
+  return run(SESSIONS, async (w) => {
+    const s = sessions[w]!;
+    const nc = s.nextNc++;
+    const r = await request(url, { authorization: vfyC(s, nc) }, { agent });
+    checkVfyS(s, nc, r);
+  });
+}
+
+async function kexRate(t: Target, algorithm: string, agent: http.Agent): Promise<number> {
+  const alg = getAlgorithm(algorithm)!;
+  const K = clientKc1(alg, randomSecret(alg, webRandom));
+  const kc1 = alg.wire === 'hex' ? Buffer.from(K).toString('hex') : `"${Buffer.from(K).toString('base64')}"`;
+  const auth = `Mutual version=1, algorithm=${algorithm}, validation=host, auth-scope="${t.origin}", realm="bench", user="bench", kc1=${kc1}`;
+  return run(KEX_CLIENTS, async () => {
+    const r = await request(`${t.origin}/${slugOf(algorithm)}/`, { authorization: auth }, { agent });
+    if (r.status !== 401 || !/ks1=/.test(String(r.headers['www-authenticate']))) throw new Error(`kex: ${r.status}`);
+  });
+}
+
+const fmt = (n: number): string => n.toFixed(0).padStart(7);
+
+async function main(): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: SESSIONS });
+  console.log(`bench:server — ${SESSIONS} concurrent sessions, ${SECONDS} s per run, iso-kam3-ec-p256-sha256, server in its own process`);
+  const redis = await startRedis();
+  const targets: Target[] = [];
+  const kill = () => {
+    for (const t of targets) t.child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  try {
+    const plain = await startTarget('plain');
+    targets.push(plain);
+    const memory = await startTarget('memory');
+    targets.push(memory);
+    const inRedis = await startTarget('redis', redis.url);
+    targets.push(inRedis);
+    // Warm up each (JIT), then the measured runs.
+    await plainRate(plain, agent);
+    await mutualRate(memory, agent);
+    await mutualRate(inRedis, agent);
+    const p = await plainRate(plain, agent);
+    const m = await mutualRate(memory, agent);
+    const r = await mutualRate(inRedis, agent);
+    console.log(`  without authentication:         ${fmt(p)} req/s`);
+    console.log(`  Mutual, sessions in memory:     ${fmt(m)} req/s`);
+    console.log(`  Mutual, sessions in Redis:      ${fmt(r)} req/s`);
+    console.log(`ratio (authenticated / without authentication): ${(m / p).toFixed(2)}× (target ≥ 0.7×)`);
+    console.log(`ratio (Redis store / in-memory store): ${(r / m).toFixed(2)}×`);
+    console.log(`key exchanges/s (req-KEX-C1 → 401-KEX-S1, ${KEX_CLIENTS} concurrent clients, sessions in memory):`);
+    for (const algorithm of ALGORITHM_NAMES) {
+      console.log(`  ${algorithm.padEnd(26)} ${(await kexRate(memory, algorithm, agent)).toFixed(1).padStart(8)} /s`);
+    }
+  } finally {
+    agent.destroy();
+    await Promise.all(targets.map((t) => t.stop()));
+    await redis.stop();
+  }
+}
+
+await main();
