@@ -128,6 +128,12 @@ export function nodeMiddleware(decider: MutualDecider, log: ((line: string) => v
           res.end('Internal Server Error\n');
         } else res.destroy();
       }
+    }).catch(() => {
+      // Applying the decision failed (it never should): no half-answered request, no crashed process.
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end();
+      } else res.destroy();
     });
   }) as MutualHandler;
 

@@ -36,6 +36,10 @@ export function randomVerifier(alg: Algorithm, random: RandomSource): Uint8Array
  * the vks to answer with. Both are computed at once, while the keys are certainly intact.
  */
 export function confirmKeys(alg: Algorithm, keys: SessionKeys, nc: number, vh: Uint8Array, receivedVkc: Uint8Array): { vkcOk: boolean; vks: Uint8Array } {
+  // A session whose secrets are gone (rejected: the store answers for it) confirms nothing.
+  if (keys.z.length !== alg.elementLength || keys.K_c1.length !== alg.elementLength || keys.K_s1.length !== alg.elementLength) {
+    return { vkcOk: false, vks: new Uint8Array(0) };
+  }
   const input = { K_c1: keys.K_c1, K_s1: keys.K_s1, z: keys.z, nc, vh };
   const vkcOk = constantTimeEqual(receivedVkc, computeVkc(alg, input));
   return { vkcOk, vks: computeVks(alg, input) };

@@ -33,7 +33,11 @@ export interface MutualProxy {
 }
 
 /** Hop-by-hop header fields (RFC 9110 §7.6.1): never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate',
+  // Answered at this hop already (node sends "100 Continue" itself).
+  'expect',
+]);
 /** Header fields of the Mutual protocol that only the proxy may send. */
 const MUTUAL_RESPONSE = new Set(['authentication-info', 'authentication-control', 'optional-www-authenticate']);
 
@@ -114,7 +118,7 @@ export function createMutualProxy(options: ProxyOptions): MutualProxy {
       if (req.headers.host !== undefined) headers['x-forwarded-host'] = req.headers.host;
       headers.host = upstream.host;
       if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked';
-      const target = url.startsWith('/') ? url : (() => {
+      const target = url.startsWith('/') || url === '*' ? url : (() => {
         try {
           const u = new URL(url);
           return `${u.pathname}${u.search}`;
@@ -170,6 +174,9 @@ export function createMutualProxy(options: ProxyOptions): MutualProxy {
       res.once('close', () => {
         if (!res.writableFinished) upReq.destroy();
       });
+    }).catch(() => {
+      if (!res.headersSent) plain(res, 500, 'Internal Server Error\n');
+      else res.destroy();
     });
   }) as MutualProxy;
   Object.defineProperty(proxy, 'decider', { value: decider });

@@ -12,14 +12,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMutualProxy } from '../../src/server/proxy.ts';
 import { appendVerifier, makeVerifier, VerifierStore } from '../../src/server/verifier-file.ts';
 import { runCli } from '../support/run-cli.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
 import { freePort, startMutualProcess } from '../support/serve-process.ts';
-import { checkVfyS, get, login, mutualParams, request, vfyC, type Session } from './test-client.ts';
+import { checkVfyS, exchangeKeys, get, login, mutualParams, request, vfyC, type Session } from './test-client.ts';
 
 const ALGORITHM = 'iso-kam3-ec-p256-sha256';
 const PASSWORD = 'open sesame 7';
@@ -211,7 +210,7 @@ describe('mutual proxy', () => {
       const pub = await request(`${o}/anything`);
       expect(pub.status).toBe(502);
       // Log in by hand to look at the failing authenticated response.
-      const { session: s } = await loginSession(`${o}/admin/`, o);
+      const { session: s } = await exchangeKeys(`${o}/admin/`, { user: 'alice', password: PASSWORD, hostVh: o });
       const raw = await request(`${o}/admin/`, { authorization: vfyC(s, s.nextNc++) });
       expect(raw.status).toBe(502);
       for (const h of ['authentication-info', 'authentication-control', 'www-authenticate', 'optional-www-authenticate']) expect(raw.headers[h], h).toBeUndefined();
@@ -248,31 +247,6 @@ describe('mutual proxy', () => {
     expect(peak - base, `proxy RSS grew by ${Math.round((peak - base) / MB)} MiB`).toBeLessThan(48 * MB);
   });
 });
-
-/** A session from a proxy whose upstream is down: the key exchange is answered by the proxy itself. */
-async function loginSession(url: string, o: string): Promise<{ session: Session }> {
-  const { getAlgorithm } = await import('../../src/crypto/algorithms.ts');
-  const { derivePi } = await import('../../src/crypto/derive.ts');
-  const { clientKc1, clientZ, randomSecret } = await import('../../src/crypto/kam3.ts');
-  const { webRandom } = await import('../../src/bytes.ts');
-  const alg = getAlgorithm(ALGORITHM)!;
-  const pi = await derivePi({ algorithm: ALGORITHM, authScope: o, realm: 'intranet', username: 'alice', password: PASSWORD });
-  const S_c1 = randomSecret(alg, webRandom);
-  const K_c1 = clientKc1(alg, S_c1);
-  const r = await request(url, {
-    authorization: `Mutual version=1, algorithm=${ALGORITHM}, validation=host, auth-scope="${o}", realm="intranet", user="alice", kc1=${Buffer.from(K_c1).toString('hex')}`,
-  });
-  const s1 = mutualParams(r.headers['www-authenticate'])!;
-  const K_s1 = new Uint8Array(Buffer.from(s1.ks1!, 'hex'));
-  const z = clientZ(alg, { S_c1, K_c1, K_s1, pi });
-  if (!z.ok) throw z.error;
-  return {
-    session: {
-      alg, sid: s1.sid!, K_c1, K_s1, z: z.value, vh: new Uint8Array(Buffer.from(o, 'utf8')), realm: 'intranet', authScope: o, validation: 'host',
-      ncMax: Number(s1['nc-max']), ncWindow: Number(s1['nc-window']), time: Number(s1.time), path: s1.path, nextNc: 1,
-    },
-  };
-}
 
 /** An authenticated request whose body is written by `write` and whose response body is hashed as it streams. */
 function streamRequest(

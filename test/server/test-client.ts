@@ -151,6 +151,15 @@ export interface LoginOptions {
  * Returns the session and the final response (vks checked).
  */
 export async function login(url: string, o: LoginOptions): Promise<{ session: Session; res: Res; init: Record<string, string> }> {
+  const { session, init } = await exchangeKeys(url, o);
+  const nc = session.nextNc++;
+  const res = await request(url, { ...(o.headers ?? {}), authorization: vfyC(session, nc) }, { agent: o.agent });
+  checkVfyS(session, nc, res);
+  return { session, res, init };
+}
+
+/** The first half of a login: normal request → 401-INIT → req-KEX-C1 → 401-KEX-S1; no req-VFY-C sent yet. */
+export async function exchangeKeys(url: string, o: LoginOptions): Promise<{ session: Session; init: Record<string, string> }> {
   const extra = o.headers ?? {};
   const first = await request(url, extra, { agent: o.agent });
   if (first.status !== 401) throw new ProtocolError(`expected 401-INIT, got ${first.status}`);
@@ -187,10 +196,7 @@ export async function login(url: string, o: LoginOptions): Promise<{ session: Se
     alg, sid: s1.sid!.toLowerCase(), K_c1, K_s1, z: z.value, vh, realm, authScope, validation,
     ncMax: Number(s1['nc-max']), ncWindow: Number(s1['nc-window']), time: Number(s1.time), path: s1.path, nextNc: 1,
   };
-  const nc = session.nextNc++;
-  const res = await request(url, { ...extra, authorization: vfyC(session, nc) }, { agent: o.agent });
-  checkVfyS(session, nc, res);
-  return { session, res, init };
+  return { session, init };
 }
 
 /** One more authenticated request in the session (Case B-1 of RFC 8120 §2.3), vks checked. */
