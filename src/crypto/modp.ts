@@ -31,6 +31,8 @@
  * at registration, by the comb's fixed sequence.
  */
 
+import { wasmModPow } from './montgomery.ts';
+
 /** A MODP group of RFC 3526 as used by RFC 8121 §3.2: prime q, generator g = 2, subgroup order r = (q-1)/2. */
 export interface ModpGroup {
   readonly name: 'modp2048' | 'modp4096';
@@ -89,13 +91,24 @@ function exponentOctets(x: bigint, len: number): Uint8Array {
 const WINDOW = 5;
 
 /**
- * base^exp mod m by a fixed window of 5 bits, for 0 <= exp < 2^expBits (expBits defaults to the bit length
+ * base^exp mod m by a fixed window of 5 bits — WebAssembly Montgomery multiplication (montgomery.ts) where
+ * available and m is odd, bigint otherwise; the same result either way — for 0 <= exp < 2^expBits (expBits defaults to the bit length
  * of m, so every exponent below m takes the same sequence of operations). Public short exponents (t_1, t_2)
  * pass their own bit length.
  */
 export function modPow(base: bigint, exp: bigint, m: bigint, expBits: number = m.toString(2).length): bigint {
+  checkModPow(exp, m, expBits);
+  return wasmModPow(base, exp, m, expBits) ?? bigintModPow(base, exp, m, expBits);
+}
+
+function checkModPow(exp: bigint, m: bigint, expBits: number): void {
   if (m <= 1n) throw new RangeError('modPow: modulus must be > 1');
   if (exp < 0n || exp >> BigInt(expBits) !== 0n) throw new RangeError(`modPow: exponent must be in [0, 2^${expBits})`);
+}
+
+/** {@link modPow} in bigint only: the fallback where WebAssembly is unavailable, and the reference in tests. */
+export function bigintModPow(base: bigint, exp: bigint, m: bigint, expBits: number = m.toString(2).length): bigint {
+  checkModPow(exp, m, expBits);
   const table: bigint[] = new Array<bigint>(1 << WINDOW);
   table[0] = m + 1n;
   table[1] = ((base % m) + m) % m;
