@@ -21,6 +21,7 @@ import {
 import { parseChallenges } from '../protocol/syntax.ts';
 import { hostValidationVh, originOf, parseAuthScope, scopeCovers, singleServerScope, type Origin } from '../protocol/realm.ts';
 import { bytesToHex, constantTimeEqual, utf8, webRandom, type RandomSource } from '../bytes.ts';
+import { nativeBackend } from './native-backend.ts';
 import { SessionTable, type RealmTriple, type ServerSession, type SessionTableOptions } from './session-table.ts';
 import type { VerifierStore } from './verifier-file.ts';
 
@@ -447,7 +448,7 @@ export function createMutualHandler(options: MutualHandlerOptions): MutualHandle
       const fake = !entry && misbehave !== 'no-verifier';
       // A fake session runs the same computation with a random verifier: same cost, K_s1 of valid form.
       const J = entry ? entry.J : fakeVerifier(alg);
-      const kex = serverKs1(alg, { K_c1: kc1.value, J, S_s1: randomSecret(alg, random) });
+      const kex = serverKs1(alg, { K_c1: kc1.value, J, S_s1: randomSecret(alg, random) }, nativeBackend);
       if (!kex.ok) return invalid('kc1 element');
       const session = table.create({ space, user: m.user, fake, K_c1: kc1.value, K_s1: kex.value.K_s1, z: kex.value.z });
       counters.exchanges++;
