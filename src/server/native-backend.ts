@@ -13,10 +13,12 @@
  * x([k](P + G)) = x([k]P + [k]G) tells which of the two points (x, ±y) is [k]P: the one whose sum with
  * [k]G has that x. Three OpenSSL operations (the two x-coordinates, [k]G) and a few field operations here,
  * against one constant-time scalar multiplication in @noble/curves that costs more than all three.
+ * [k]G itself is one operation: the public key of k.
  * When the check is inconclusive (P + G = 0_E, or both candidates match — neither happens for a point of
  * prime order r with k in [1, r−1] except P = −G), the pure backend answers.
  */
 import { createDiffieHellman, createECDH, getDiffieHellman, type DiffieHellman } from 'node:crypto';
+import { invert } from '@noble/curves/abstract/modular.js';
 import type { Algorithm } from '../crypto/algorithms.ts';
 import { pureBackend, type CurvePoint, type KexBackend } from '../crypto/backend.ts';
 import { int, octets } from '../crypto/encoding.ts';
@@ -58,22 +60,40 @@ function dhModPow(group: ModpGroup, base: bigint, exp: bigint, expBits: number):
   }
 }
 
+/** SEC1 uncompressed octets of a point ≠ 0_E (one extended-Euclid inversion; the points are public). */
+function uncompressed(alg: Algorithm, Q: CurvePoint): Buffer {
+  const Fp = ecCurve(alg).Fp;
+  const zi = Fp.eql(Q.Z, Fp.ONE) ? Fp.ONE : invert(Q.Z, Fp.ORDER);
+  const len = Fp.BYTES;
+  return Buffer.concat([Buffer.from([4]), octets(Fp.mul(Q.X, zi), len), octets(Fp.mul(Q.Y, zi), len)]);
+}
+
 function ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): CurvePoint {
   const name = CURVE[alg.name];
   const Point = ecCurve(alg);
   const Fp = Point.Fp;
-  const PG = P.add(Point.BASE);
-  if (!name || PG.is0()) return pureBackend.ecMultiply(alg, P, k, secret);
+  if (!name) return pureBackend.ecMultiply(alg, P, k, secret);
   const ecdh = createECDH(name);
   const key = Buffer.from(octets(k, Point.Fn.BYTES));
+  if (P.equals(Point.BASE)) {
+    // [k]G is the public key of k: one operation, the whole point
+    try {
+      ecdh.setPrivateKey(key);
+      return Point.fromBytes(ecdh.getPublicKey());
+    } finally {
+      key.fill(0);
+    }
+  }
+  const PG = P.add(Point.BASE);
+  if (PG.is0()) return pureBackend.ecMultiply(alg, P, k, secret);
   let kG: CurvePoint;
   let x: bigint;
   let xSum: bigint;
   try {
     ecdh.setPrivateKey(key);
     kG = Point.fromBytes(ecdh.getPublicKey());
-    x = int(ecdh.computeSecret(P.toBytes(false)));
-    xSum = int(ecdh.computeSecret(PG.toBytes(false)));
+    x = int(ecdh.computeSecret(uncompressed(alg, P)));
+    xSum = int(ecdh.computeSecret(uncompressed(alg, PG)));
   } finally {
     key.fill(0);
   }
@@ -82,8 +102,10 @@ function ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): 
   const y = Fp.sqrt(Fp.add(Fp.add(Fp.mul(Fp.sqr(x), x), Fp.mul(a, x)), b));
   const plus = Point.fromAffine({ x, y });
   const minus = plus.negate();
-  const plusFits = plus.add(kG).x === xSum;
-  const minusFits = minus.add(kG).x === xSum;
+  // x(Q) = xSum for a projective Q = (X : Y : Z) without an inversion: X = xSum·Z
+  const hasX = (Q: CurvePoint): boolean => !Q.is0() && Fp.eql(Q.X, Fp.mul(xSum, Q.Z));
+  const plusFits = hasX(plus.add(kG));
+  const minusFits = hasX(minus.add(kG));
   if (plusFits === minusFits) return pureBackend.ecMultiply(alg, P, k, secret);
   return plusFits ? plus : minus;
 }
