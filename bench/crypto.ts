@@ -197,7 +197,7 @@ async function firstLogin(name: AlgorithmName, warmFirst: boolean): Promise<void
   let warmMs = 0;
   if (warmFirst) {
     const t = performance.now();
-    warm(alg);
+    await warm(alg);
     warmMs = performance.now() - t;
   }
   const p = await oursOnce(alg, Jreal);
@@ -252,7 +252,7 @@ async function main(): Promise<void> {
   for (const name of ALGORITHM_NAMES) {
     const alg = getAlgorithm(name)!;
     const J = verifierJ(alg, await derivePi({ algorithm: name, ...scope }));
-    warm(alg);
+    await warm(alg);
     await oursOnce(alg, J);
     const peer = nativePeer(alg);
     const vks = new Uint8Array(alg.hashLength);

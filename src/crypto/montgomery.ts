@@ -228,8 +228,3 @@ function exponentDigits(exp: bigint, windows: number): Uint8Array {
   if (d < windows) digits[d] = buf;
   return digits;
 }
-
-/** Compile the module and run one small exponentiation so the first login does not pay for it. */
-export function warmWasm(m: bigint): void {
-  if ((m & 1n) === 1n) wasmModPow(3n, m - 2n, m, m.toString(2).length);
-}

@@ -6,14 +6,11 @@
  * {@link PreparedKex} per algorithm in memory — never in its persisted state — and uses it for the next
  * req-KEX-C1 of that algorithm, once; so the click → verified path holds only pi, z and the two hashes.
  */
-import { type RandomSource } from '../bytes.ts';
-import { hashOf, type Algorithm } from './algorithms.ts';
-import { octet } from './encoding.ts';
-import { clientKc1, randomSecret } from './kam3.ts';
-import { dlGroup } from './kam3-dl.ts';
-import { pointOf } from './kam3-ec.ts';
-import { jacobi, modPow, powG } from './modp.ts';
-import { warmWasm } from './montgomery.ts';
+import { utf8, type RandomSource } from '../bytes.ts';
+import type { Algorithm } from './algorithms.ts';
+import { derivePi } from './derive.ts';
+import { clientKc1, clientZ, randomSecret } from './kam3.ts';
+import { computeVkc, computeVks } from './verify.ts';
 
 /** S_c1 and K_c1 = OCTETS(g^S_c1 / [S_c1]G) of one future exchange. */
 export interface PreparedKex {
@@ -30,27 +27,33 @@ export function prepareKex(alg: Algorithm, random: RandomSource, now: number): P
   return Object.freeze({ algorithm: alg.name, S_c1, K_c1: clientKc1(alg, S_c1), preparedAt: now });
 }
 
-const warmed = new Set<Algorithm['name']>();
+const warmed = new Map<Algorithm['name'], Promise<void>>();
 
 /**
- * Build what the first login of `alg` would otherwise build on its critical path: the comb table of g,
- * the WebAssembly module (compiled and run once, so V8 tiers it up), the curve's precomputed base table and
- * JIT-compiled paths of P'(), hashing and the variable-base multiplication. Idempotent; tens of ms for
- * DL-4096 the first time, nothing after. Call it when a login UI opens.
+ * Run, once per algorithm, what the first login would otherwise do for the first time on its critical
+ * path: build the comb table of g or the curve's base table, compile the WebAssembly module and let V8
+ * tier it up, JIT-compile the element checks, the inversion, hashing and vkc/vks — one throwaway client
+ * step on a fixed dummy secret, nothing of which is kept — and a PBKDF2 through WebCrypto. Call it when a
+ * login UI opens (the user then types for seconds); later calls return the same promise. It never
+ * rejects: warming is an optimisation, and a real failure shows up, reported, in the login itself.
  */
-export function warm(alg: Algorithm): void {
-  if (warmed.has(alg.name)) return;
-  hashOf(alg, octet(1));
-  if (alg.kind === 'dl') {
-    const group = dlGroup(alg);
-    const x = powG(group, group.r - 3n); // builds the comb
-    warmWasm(group.q); // compiles the module, one full exponentiation
-    modPow(x, group.r >> 1n, group.q);
-    jacobi(x, group.q);
-  } else {
-    const K = clientKc1(alg, alg.order - 3n); // base table
-    const p = pointOf(alg, K, 'warm');
-    if (p.ok) p.value.multiply(alg.order >> 1n);
+export function warm(alg: Algorithm): Promise<void> {
+  let done = warmed.get(alg.name);
+  if (!done) {
+    done = warmOnce(alg).catch(() => undefined);
+    warmed.set(alg.name, done);
   }
-  warmed.add(alg.name);
+  return done;
+}
+
+async function warmOnce(alg: Algorithm): Promise<void> {
+  const S = alg.minSecret + 0x5eedn; // a throwaway: its K_c1 and z are never used or sent
+  const K_c1 = clientKc1(alg, S);
+  const z = clientZ(alg, { S_c1: S, K_c1, K_s1: K_c1, pi: new Uint8Array(alg.hashLength) });
+  if (z.ok) {
+    const v = { K_c1, K_s1: K_c1, z: z.value, nc: 1, vh: utf8('warm') };
+    computeVkc(alg, v);
+    computeVks(alg, v);
+  }
+  await derivePi({ algorithm: alg.name, authScope: 'warm', realm: 'warm', username: 'warm', password: 'warm' });
 }

@@ -26,9 +26,13 @@ import { ecCurve } from '../crypto/kam3-ec.ts';
 import type { ModpGroup } from '../crypto/modp.ts';
 
 const DH_GROUP: Record<ModpGroup['name'], string> = { modp2048: 'modp14', modp4096: 'modp16' };
+/**
+ * Curves done by OpenSSL. Not P-521: there one OpenSSL multiplication costs about as much as noble's
+ * (bench/crypto.ts: ~1.7 ms), so the three this method needs lose to noble's one — measured serverKs1
+ * P-521 pure 30–37 ms vs. OpenSSL-with-parity 37–38 ms of CPU; P-256 10–19 ms vs. 1.8–3.5 ms.
+ */
 const CURVE: Partial<Record<Algorithm['name'], string>> = {
   'iso-kam3-ec-p256-sha256': 'prime256v1',
-  'iso-kam3-ec-p521-sha512': 'secp521r1',
 };
 
 const dhObjects = new Map<ModpGroup['name'], DiffieHellman>();

@@ -79,7 +79,7 @@ describe('native and pure backends agree', () => {
   });
 
   it('ecMultiply: random points and scalars, k = 1, 2, r−1, P = G and P = −G', () => {
-    for (const name of ['iso-kam3-ec-p256-sha256', 'iso-kam3-ec-p521-sha512'] as const) {
+    for (const name of ['iso-kam3-ec-p256-sha256'] as const) {
       const alg = getAlgorithm(name)!;
       const Point = ecCurve(alg);
       const r = Point.Fn.ORDER;
