@@ -206,9 +206,8 @@ export class MutualClient {
     const alg = getAlgorithm(algorithm);
     if (!alg) return false;
     const have = this.prepared.get(alg.name);
-    const now = this.opts.now();
-    if (have && now - have.preparedAt >= 0 && now - have.preparedAt < PREPARED_KEX_MAX_AGE_MS) return true;
-    this.prepared.set(alg.name, prepareKex(alg, this.opts.random, now));
+    if (have && this.isFresh(have)) return true;
+    this.prepared.set(alg.name, prepareKex(alg, this.opts.random, this.opts.now()));
     return true;
   }
 
@@ -216,7 +215,12 @@ export class MutualClient {
   hasPreparedKex(algorithm: string): boolean {
     const alg = getAlgorithm(algorithm);
     const have = alg && this.prepared.get(alg.name);
-    return !!have && this.opts.now() - have.preparedAt < PREPARED_KEX_MAX_AGE_MS;
+    return !!have && this.isFresh(have);
+  }
+
+  private isFresh(p: PreparedKex): boolean {
+    const age = this.opts.now() - p.preparedAt;
+    return age >= 0 && age < PREPARED_KEX_MAX_AGE_MS;
   }
 
   /** Drop every prepared exchange (e.g. when the login UI is dismissed). */
@@ -229,8 +233,7 @@ export class MutualClient {
   private takeKex(alg: Algorithm): { S_c1: bigint; K_c1: Uint8Array } {
     const have = this.prepared.get(alg.name);
     this.prepared.delete(alg.name);
-    const age = have ? this.opts.now() - have.preparedAt : -1;
-    if (have && age >= 0 && age < PREPARED_KEX_MAX_AGE_MS) return { S_c1: have.S_c1, K_c1: have.K_c1 };
+    if (have && this.isFresh(have)) return { S_c1: have.S_c1, K_c1: have.K_c1 };
     have?.K_c1.fill(0);
     const S_c1 = randomSecret(alg, this.opts.random);
     return { S_c1, K_c1: clientKc1(alg, S_c1) };

@@ -143,6 +143,9 @@ describe('prepareKex in the login flow', () => {
     clock.t = PREPARED_KEX_MAX_AGE_MS;
     client.prepareKex('iso-kam3-ec-p256-sha256');
     expect(log.length).toBeGreaterThan(draws); // replaced
+    clock.t -= 1; // a clock that went back: not fresh, not used
+    expect(client.hasPreparedKex('iso-kam3-ec-p256-sha256')).toBe(false);
+    clock.t += 1;
     client.discardPreparedKex();
     expect(client.hasPreparedKex('iso-kam3-ec-p256-sha256')).toBe(false);
     expect(client.prepareKex('iso-kam3-dl-1024-md5')).toBe(false);
