@@ -130,7 +130,7 @@
   ;; a_j·a_c−j (j ≠ c−j) computed once and doubled. out may be a.
   (func $sqr (export "sqr") (param $out i32) (param $a i32)
     (local $acc i64) (local $s i64) (local $mi i64) (local $c i32) (local $n i32) (local $P i32) (local $M i32)
-    (local $j0 i32) (local $pa i32) (local $pb i32) (local $pm i32) (local $pp i32) (local $end i32)
+    (local $j0 i32) (local $pa i32) (local $pb i32) (local $pm i32) (local $pp i32) (local $end i32) (local $q i32)
     (local.set $n (global.get $n))
     (local.set $P (global.get $P))
     (local.set $M (global.get $M))
@@ -144,6 +144,21 @@
         (local.set $s (i64.const 0))
         (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $j0) (i32.const 2))))
         (local.set $pb (i32.add (local.get $a) (i32.shl (i32.sub (local.get $c) (local.get $j0)) (i32.const 2))))
+        ;; four terms per step while at least four remain (pa + 24 < pb), then two, then one
+        (block $x4
+          (loop $l4
+            (br_if $x4 (i32.ge_s (i32.add (local.get $pa) (i32.const 24)) (local.get $pb)))
+            (local.set $q (i32.sub (local.get $pb) (i32.const 12)))
+            (local.set $s (i64.add (local.get $s) (i64.add
+              (i64.add
+                (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u offset=12 (local.get $q)))
+                (i64.mul (i64.load32_u offset=4 (local.get $pa)) (i64.load32_u offset=8 (local.get $q))))
+              (i64.add
+                (i64.mul (i64.load32_u offset=8 (local.get $pa)) (i64.load32_u offset=4 (local.get $q)))
+                (i64.mul (i64.load32_u offset=12 (local.get $pa)) (i64.load32_u (local.get $q)))))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+            (local.set $pb (i32.sub (local.get $pb) (i32.const 16)))
+            (br $l4)))
         (block $x2
           (loop $l2
             (br_if $x2 (i32.ge_s (i32.add (local.get $pa) (i32.const 8)) (local.get $pb)))
@@ -170,6 +185,21 @@
         (local.set $pp (i32.add (local.get $P) (i32.shl (i32.sub (local.get $c) (local.get $j0)) (i32.const 2))))
         (local.set $end (i32.add (local.get $M) (i32.shl
           (select (local.get $c) (local.get $n) (i32.lt_u (local.get $c) (local.get $n))) (i32.const 2))))
+        ;; four terms per step while at least four remain, then two, then one
+        (block $y4
+          (loop $m4
+            (br_if $y4 (i32.ge_s (i32.add (local.get $pm) (i32.const 12)) (local.get $end)))
+            (local.set $q (i32.sub (local.get $pp) (i32.const 12)))
+            (local.set $acc (i64.add (local.get $acc) (i64.add
+              (i64.add
+                (i64.mul (i64.load32_u (local.get $pm)) (i64.load32_u offset=12 (local.get $q)))
+                (i64.mul (i64.load32_u offset=4 (local.get $pm)) (i64.load32_u offset=8 (local.get $q))))
+              (i64.add
+                (i64.mul (i64.load32_u offset=8 (local.get $pm)) (i64.load32_u offset=4 (local.get $q)))
+                (i64.mul (i64.load32_u offset=12 (local.get $pm)) (i64.load32_u (local.get $q)))))))
+            (local.set $pm (i32.add (local.get $pm) (i32.const 16)))
+            (local.set $pp (i32.sub (local.get $pp) (i32.const 16)))
+            (br $m4)))
         (block $y2
           (loop $m2
             (br_if $y2 (i32.ge_s (i32.add (local.get $pm) (i32.const 4)) (local.get $end)))
