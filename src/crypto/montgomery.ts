@@ -5,7 +5,7 @@
  * Why: V8's bigint pays an allocation and a long division for every modular multiplication; the
  * Montgomery multiplier does neither (bench/crypto.ts prints both against OpenSSL). Why hand-written:
  * the multiplier is ~100 lines of WAT, compiled by scripts/gen-wasm.ts into a committed constant, so the
- * extension carries 900 bytes instead of a library, and the loops can be read against the paper.
+ * extension carries 1.5 kB instead of a library, and the loops can be read against the paper.
  *
  * Availability: WebAssembly needs 'wasm-unsafe-eval' in an MV3 extension's CSP (manifest.json). Where
  * compiling or instantiating fails (no WebAssembly, a CSP without it), {@link wasmModPow} returns
