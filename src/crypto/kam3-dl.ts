@@ -8,6 +8,7 @@
  */
 import { fail, MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
+import { pureBackend, type KexBackend } from './backend.ts';
 import { int, octets } from './encoding.ts';
 import { clientExponent, t1, t2 } from './kam3-common.ts';
 import { jacobi, MODP_2048, MODP_4096, modPow, powG, type ModpGroup } from './modp.ts';
@@ -68,6 +69,7 @@ const hashBits = (alg: Algorithm): number => 8 * alg.hashLength;
 export function dlServer(
   alg: Algorithm,
   v: { K_c1: Uint8Array; J: bigint; S_s1: bigint },
+  backend: KexBackend = pureBackend,
 ): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
   const group = dlGroup(alg);
   const { q } = group;
@@ -76,7 +78,7 @@ export function dlServer(
   const K_c1 = checked.value;
 
   const t_1 = t1(alg, v.K_c1);
-  const K_s1 = modPow((v.J * modPow(K_c1, t_1, q, hashBits(alg))) % q, v.S_s1, q);
+  const K_s1 = backend.modPow(group, (v.J * backend.modPow(group, K_c1, t_1, hashBits(alg))) % q, v.S_s1, group.bits);
   if (!(K_s1 > 1n && K_s1 < q - 1n)) {
     // RFC 8121 §3.2 and §5.2: reject, do not retry with another S_s1 (it points at a broken J).
     return fail('ERR_MUTUAL_INVALID_ELEMENT', 'computed K_s1 is not in 1 < K_s1 < q-1: exchange rejected (RFC 8121 §3.2)');
@@ -84,12 +86,12 @@ export function dlServer(
   const K_s1_octets = octets(K_s1, alg.elementLength);
 
   const t_2 = t2(alg, v.K_c1, K_s1_octets);
-  const base = (K_c1 * powG(group, t_2)) % q;
+  const base = (K_c1 * backend.powG(group, t_2, hashBits(alg))) % q;
   if (base === 1n) {
     // z would be 1 whatever S_s1 is; the client's exponent is then 0 and it refuses too (probability ~2^-256).
     return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: K_c1 · g^t_2 = 1, z would be 1');
   }
-  const z = modPow(base, v.S_s1, q);
+  const z = backend.modPow(group, base, v.S_s1, group.bits);
   return ok({ K_s1: K_s1_octets, z: octets(z, alg.elementLength) });
 }
 

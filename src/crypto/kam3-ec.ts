@@ -11,6 +11,7 @@ import { p256, p521 } from '@noble/curves/nist.js';
 import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { fail, MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
+import { pureBackend, type KexBackend } from './backend.ts';
 import { int, octets } from './encoding.ts';
 import { clientExponent, t1, t2 } from './kam3-common.ts';
 
@@ -101,6 +102,7 @@ export function ecKc1(alg: Algorithm, S_c1: bigint): Uint8Array {
 export function ecServer(
   alg: Algorithm,
   v: { K_c1: Uint8Array; J: Point; S_s1: bigint },
+  backend: KexBackend = pureBackend,
 ): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
   const Point = ecCurve(alg);
   const r = Point.Fn.ORDER;
@@ -109,16 +111,18 @@ export function ecServer(
   const K_c1 = checked.value;
 
   const t_1 = t1(alg, v.K_c1);
-  const sum = v.J.add(K_c1.multiplyUnsafe(t_1 % r));
-  const K_s1 = sum.is0() ? undefined : encodePoint(alg, sum.multiply(v.S_s1));
+  const t_1r = t_1 % r;
+  const sum = t_1r === 0n ? v.J : v.J.add(backend.ecMultiply(alg, K_c1, t_1r, false));
+  const K_s1 = sum.is0() ? undefined : encodePoint(alg, backend.ecMultiply(alg, sum, v.S_s1, true));
   if (!K_s1) {
     // RFC 8121 §3.3 and §5.2: K_s1 = 0_E is rejected, not retried.
     return fail('ERR_MUTUAL_INVALID_ELEMENT', 'computed K_s1 is the point at infinity: exchange rejected (RFC 8121 §3.3)');
   }
 
   const t_2 = t2(alg, v.K_c1, K_s1);
-  const base = K_c1.add(Point.BASE.multiplyUnsafe(t_2 % r));
-  const z = base.is0() ? undefined : encodePoint(alg, base.multiply(v.S_s1));
+  const t_2r = t_2 % r;
+  const base = t_2r === 0n ? K_c1 : K_c1.add(backend.ecMultiply(alg, Point.BASE, t_2r, false));
+  const z = base.is0() ? undefined : encodePoint(alg, backend.ecMultiply(alg, base, v.S_s1, true));
   if (!z) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: z is the point at infinity');
   return ok({ K_s1, z });
 }

@@ -10,6 +10,7 @@
 import { type RandomSource, wipe } from '../bytes.ts';
 import { MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
+import { pureBackend, type KexBackend } from './backend.ts';
 import { int } from './encoding.ts';
 import { checkDlElement, dlClientZ, dlKc1, dlServer } from './kam3-dl.ts';
 import { ecClientZ, ecKc1, ecServer, pointOf } from './kam3-ec.ts';
@@ -75,22 +76,24 @@ export function checkElement(alg: Algorithm, element: Uint8Array, what: string):
  * The server's step (RFC 8121 §3.2 / §3.3): check the received K_c1, then compute OCTETS(K_s1) and
  * OCTETS(z) from the stored verifier J = OCTETS(J(pi)) and a fresh S_s1 in [1, r-1]. Fails (without
  * retrying) if K_s1 would be out of range / 0_E, as the RFC requires. An invalid stored J throws
- * ERR_MUTUAL_ARGUMENT: it is a broken verifier database, not a hostile client.
+ * ERR_MUTUAL_ARGUMENT: it is a broken verifier database, not a hostile client. `backend` does the big-number
+ * work (backend.ts): pure by default; the server passes its node:crypto one.
  */
 export function serverKs1(
   alg: Algorithm,
   args: { K_c1: Uint8Array; J: Uint8Array; S_s1: bigint },
+  backend: KexBackend = pureBackend,
 ): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
   checkSecret(alg, args.S_s1, 1n, 'S_s1');
   checkOwnOctets(args.J, alg.elementLength, 'J');
   if (alg.kind === 'dl') {
     const J = checkDlElement(alg, args.J, 'J');
     if (!J.ok) throw argError(`stored verifier is invalid: ${J.error.message}`);
-    return dlServer(alg, { K_c1: args.K_c1, J: J.value, S_s1: args.S_s1 });
+    return dlServer(alg, { K_c1: args.K_c1, J: J.value, S_s1: args.S_s1 }, backend);
   }
   const J = pointOf(alg, args.J, 'J');
   if (!J.ok) throw argError(`stored verifier is invalid: ${J.error.message}`);
-  return ecServer(alg, { K_c1: args.K_c1, J: J.value, S_s1: args.S_s1 });
+  return ecServer(alg, { K_c1: args.K_c1, J: J.value, S_s1: args.S_s1 }, backend);
 }
 
 /**

@@ -16,9 +16,12 @@
  *   node:crypto createDiffieHellman           1.7 / 17     (OpenSSL, constant-time Montgomery)
  *
  * (V8's bigint `%` measured at about 1.5 multiplications at these sizes, which is why Montgomery and
- * Barrett, needing two multiplications per reduction, lose.) Choices:
+ * Barrett, needing two multiplications per reduction, lose — in bigint.) Choices:
  *  - variable base: fixed window w = 5 — within noise of the sliding windows, and its sequence of squarings
- *    and multiplications does not depend on the exponent's bits;
+ *    and multiplications does not depend on the exponent's bits — over WebAssembly Montgomery
+ *    multiplication (montgomery.ts: no allocation, no division, constant-time table lookup) where
+ *    WebAssembly runs, over bigint otherwise. WebAssembly has no 64×64→128-bit multiply, so its 28-bit
+ *    limbs need ~4× the partial products of OpenSSL's 64-bit ones: that, not the code, bounds the ratio;
  *  - the fixed generator g = 2: a Lim–Lee comb (h = 8 rows, v = 2 blocks, 2 × 256 entries, 128 KiB /
  *    256 KiB, built on first use in ~15 ms / ~60 ms), 6-7x faster than a generic exponentiation and on par
  *    with OpenSSL. bench/crypto.ts prints the current numbers.
@@ -30,6 +33,8 @@
  * long-term secret pi enters a login only through a blinded inversion (kam3-common.ts); J = g^pi is computed
  * at registration, by the comb's fixed sequence.
  */
+
+import { wasmModPow } from './montgomery.ts';
 
 /** A MODP group of RFC 3526 as used by RFC 8121 §3.2: prime q, generator g = 2, subgroup order r = (q-1)/2. */
 export interface ModpGroup {
@@ -89,13 +94,24 @@ function exponentOctets(x: bigint, len: number): Uint8Array {
 const WINDOW = 5;
 
 /**
- * base^exp mod m by a fixed window of 5 bits, for 0 <= exp < 2^expBits (expBits defaults to the bit length
+ * base^exp mod m by a fixed window of 5 bits — WebAssembly Montgomery multiplication (montgomery.ts) where
+ * available and m is odd, bigint otherwise; the same result either way — for 0 <= exp < 2^expBits (expBits defaults to the bit length
  * of m, so every exponent below m takes the same sequence of operations). Public short exponents (t_1, t_2)
  * pass their own bit length.
  */
 export function modPow(base: bigint, exp: bigint, m: bigint, expBits: number = m.toString(2).length): bigint {
+  checkModPow(exp, m, expBits);
+  return wasmModPow(base, exp, m, expBits) ?? bigintModPow(base, exp, m, expBits);
+}
+
+function checkModPow(exp: bigint, m: bigint, expBits: number): void {
   if (m <= 1n) throw new RangeError('modPow: modulus must be > 1');
   if (exp < 0n || exp >> BigInt(expBits) !== 0n) throw new RangeError(`modPow: exponent must be in [0, 2^${expBits})`);
+}
+
+/** {@link modPow} in bigint only: the fallback where WebAssembly is unavailable, and the reference in tests. */
+export function bigintModPow(base: bigint, exp: bigint, m: bigint, expBits: number = m.toString(2).length): bigint {
+  checkModPow(exp, m, expBits);
   const table: bigint[] = new Array<bigint>(1 << WINDOW);
   table[0] = m + 1n;
   table[1] = ((base % m) + m) % m;

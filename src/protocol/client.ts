@@ -8,6 +8,7 @@
 import { getAlgorithm, type Algorithm, type AlgorithmName } from '../crypto/algorithms.ts';
 import { decodeFixedNumber, encodeFixedNumber } from '../crypto/encoding.ts';
 import { clientKc1, clientZ, randomSecret } from '../crypto/kam3.ts';
+import { prepareKex, type PreparedKex } from '../crypto/precompute.ts';
 import { computeVkc, computeVks } from '../crypto/verify.ts';
 import { bytesToHex, constantTimeEqual, hexToBytes, utf8, type RandomSource } from '../bytes.ts';
 import { MutualError, type MutualErrorCode } from '../errors.ts';
@@ -128,6 +129,9 @@ export interface ClientOptions {
 
 const MAX_LAST_REALM = 512;
 
+/** A prepared S_c1/K_c1 older than this is dropped instead of used (it sat in memory long enough). */
+export const PREPARED_KEX_MAX_AGE_MS = 10 * 60_000;
+
 function headerList(h: ResponseHeaders, name: string): string[] {
   const v = h[name];
   if (v === undefined) return [];
@@ -171,6 +175,8 @@ type ResolvedInit = Extract<Resolved, { ok: true }> & { init: InitChallenge };
 export class MutualClient {
   state: ClientState;
   private readonly opts: ClientOptions;
+  /** prepareKex results, one per algorithm: in memory only, never in `state`, each used at most once. */
+  private readonly prepared = new Map<AlgorithmName, PreparedKex>();
 
   constructor(opts: ClientOptions, state?: ClientState) {
     this.opts = opts;
@@ -187,6 +193,50 @@ export class MutualClient {
   addCredential(c: ClientCredential): void {
     this.state.credentials[realmKey(c.realm)] = c;
     this.touch();
+  }
+
+  /**
+   * Compute S_c1 and K_c1 for the next req-KEX-C1 of `algorithm` now — when a login is known to be needed
+   * (login-required), while the user types — so that after the password only pi, z and the hashes remain.
+   * Keeps one per algorithm (a second call keeps a still-fresh one); the next sendKex of that algorithm
+   * consumes it, and one older than PREPARED_KEX_MAX_AGE_MS is replaced. Not persisted. Returns false for
+   * an algorithm this engine does not support.
+   */
+  prepareKex(algorithm: string): boolean {
+    const alg = getAlgorithm(algorithm);
+    if (!alg) return false;
+    const have = this.prepared.get(alg.name);
+    if (have && this.isFresh(have)) return true;
+    this.prepared.set(alg.name, prepareKex(alg, this.opts.random, this.opts.now()));
+    return true;
+  }
+
+  /** Whether a fresh prepared exchange is waiting for `algorithm` (for tests and diagnostics). */
+  hasPreparedKex(algorithm: string): boolean {
+    const alg = getAlgorithm(algorithm);
+    const have = alg && this.prepared.get(alg.name);
+    return !!have && this.isFresh(have);
+  }
+
+  private isFresh(p: PreparedKex): boolean {
+    const age = this.opts.now() - p.preparedAt;
+    return age >= 0 && age < PREPARED_KEX_MAX_AGE_MS;
+  }
+
+  /** Drop every prepared exchange (e.g. when the login UI is dismissed). */
+  discardPreparedKex(): void {
+    for (const p of this.prepared.values()) p.K_c1.fill(0);
+    this.prepared.clear();
+  }
+
+  /** The prepared S_c1/K_c1 for `alg` if fresh (removed either way), else a new pair. */
+  private takeKex(alg: Algorithm): { S_c1: bigint; K_c1: Uint8Array } {
+    const have = this.prepared.get(alg.name);
+    this.prepared.delete(alg.name);
+    if (have && this.isFresh(have)) return { S_c1: have.S_c1, K_c1: have.K_c1 };
+    have?.K_c1.fill(0);
+    const S_c1 = randomSecret(alg, this.opts.random);
+    return { S_c1, K_c1: clientKc1(alg, S_c1) };
   }
 
   credentialFor(realm: RealmId): ClientCredential | undefined {
@@ -376,8 +426,7 @@ export class MutualClient {
     if (!alg) return { type: 'declined', error: err('ERR_MUTUAL_UNSUPPORTED', `unsupported algorithm ${cred.realm.algorithm}`) };
     const vh = this.vhFor(validation, origin, seq);
     if (!vh.ok) return { type: 'declined', error: vh.error };
-    const S_c1 = randomSecret(alg, this.opts.random);
-    const K_c1 = clientKc1(alg, S_c1);
+    const { S_c1, K_c1 } = this.takeKex(alg);
     seq.step = step;
     seq.sent++;
     seq.kexTried.push(rk);

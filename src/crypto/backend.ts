@@ -1,0 +1,37 @@
+/**
+ * The big-number work of a KAM3 exchange behind an interface, so that a host with native code can supply
+ * its own (src/server/native-backend.ts: node:crypto / OpenSSL) while the extension keeps the pure one
+ * (WebAssembly or bigint for MODP, @noble/curves for the curves). Both must give identical results:
+ * test/server/native-backend.test.ts checks them against each other and against the vectors.
+ *
+ * Only arithmetic lives here; every check of RFC 8121 §3 (ranges, subgroup, point validity, 0_E) stays in
+ * kam3-dl.ts / kam3-ec.ts and runs whatever the backend.
+ */
+import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
+import type { Algorithm } from './algorithms.ts';
+import { modPow, powG, type ModpGroup } from './modp.ts';
+
+export type CurvePoint = WeierstrassPoint<bigint>;
+
+export interface KexBackend {
+  /** For diagnostics and benchmarks. */
+  readonly name: string;
+  /** base^exp mod group.q, for 0 <= base < q and 0 <= exp < 2^expBits. */
+  modPow(group: ModpGroup, base: bigint, exp: bigint, expBits: number): bigint;
+  /** g^exp mod group.q, for 0 <= exp < 2^expBits. */
+  powG(group: ModpGroup, exp: bigint, expBits: number): bigint;
+  /**
+   * [k]P on the algorithm's curve, for a valid P ≠ 0_E and 1 <= k < r. `secret` says k is secret (S_s1):
+   * a backend must then not take a shortcut whose timing depends on k.
+   */
+  ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): CurvePoint;
+}
+
+/** The pure backend: Web APIs only, what the extension runs. */
+export const pureBackend: KexBackend = Object.freeze({
+  name: 'pure',
+  modPow: (group: ModpGroup, base: bigint, exp: bigint, expBits: number) => modPow(base, exp, group.q, expBits),
+  powG: (group: ModpGroup, exp: bigint, expBits: number) =>
+    expBits <= group.bits ? powG(group, exp) : modPow(group.g, exp, group.q, expBits),
+  ecMultiply: (_alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean) => (secret ? P.multiply(k) : P.multiplyUnsafe(k)),
+});

@@ -1,0 +1,230 @@
+/**
+ * base^exp mod m for odd m in WebAssembly (src/crypto/wasm/montgomery.wat: Montgomery multiplication,
+ * product scanning, k-bit limbs), with the same fixed-window schedule as the bigint code of modp.ts.
+ *
+ * Why: V8's bigint pays an allocation and a long division for every modular multiplication; the
+ * Montgomery multiplier does neither (bench/crypto.ts prints both against OpenSSL). Why hand-written:
+ * the multiplier is ~100 lines of WAT, compiled by scripts/gen-wasm.ts into a committed constant, so the
+ * extension carries 1.5 kB instead of a library, and the loops can be read against the paper.
+ *
+ * Availability: WebAssembly needs 'wasm-unsafe-eval' in an MV3 extension's CSP (manifest.json). Where
+ * compiling or instantiating fails (no WebAssembly, a CSP without it), {@link wasmModPow} returns
+ * undefined and modp.ts falls back to bigint; the results are identical (test/crypto/montgomery.test.ts).
+ *
+ * Timing: the multiplier's instruction sequence and memory addresses depend only on the limb count; the
+ * window digit picks its table entry by {@link select}, which reads every entry; exponents are processed at
+ * their full declared bit length. The conversions in and out (bigint ↔ limbs) are not constant-time, as
+ * for the bigint code. Wasm memory holding intermediate values is zeroed after each exponentiation.
+ */
+import { MONTGOMERY_WASM_BASE64 } from './wasm/montgomery-bytes.ts';
+
+interface MontgomeryExports {
+  readonly memory: WebAssembly.Memory;
+  setup(p: number, m: number, n: number, k: number, pinv: number): void;
+  mul(out: number, a: number, b: number): void;
+  sqr(out: number, a: number): void;
+  select(out: number, table: number, count: number, idx: number): void;
+}
+
+/** Moduli above this many bits use bigint (the module's memory is sized for tables up to here). */
+export const WASM_MAX_BITS = 8192;
+const WINDOW = 5;
+const ENTRIES = 1 << WINDOW;
+
+let instance: MontgomeryExports | null | undefined;
+let disabled = false;
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function load(): MontgomeryExports | null {
+  if (disabled) return null;
+  if (instance !== undefined) return instance;
+  try {
+    if (typeof WebAssembly !== 'object') throw new Error('no WebAssembly');
+    const module = new WebAssembly.Module(decodeBase64(MONTGOMERY_WASM_BASE64));
+    instance = new WebAssembly.Instance(module, {}).exports as unknown as MontgomeryExports;
+  } catch {
+    instance = null; // e.g. a CSP without 'wasm-unsafe-eval': bigint it is
+  }
+  return instance;
+}
+
+/** True when the WebAssembly multiplier is usable here (compiles it on first call). */
+export function wasmAvailable(): boolean {
+  return load() !== null;
+}
+
+/** For tests and benchmarks: force the bigint fallback (true) or allow WebAssembly again (false). */
+export function disableWasm(off: boolean): void {
+  disabled = off;
+}
+
+/** Limb layout and constants for one modulus. */
+interface Modulus {
+  readonly m: bigint;
+  /** Limbs. */
+  readonly n: number;
+  /** Bits per limb. */
+  readonly k: number;
+  /** −m^−1 mod 2^k. */
+  readonly pinv: number;
+  readonly mLimbs: Uint32Array;
+  /** R^2 mod m, R = 2^(k·n). */
+  readonly r2Limbs: Uint32Array;
+}
+
+/**
+ * The largest k <= 28 with R = 2^(k·n) > 4m (n = ceil((bits + 2) / k)) and a column sum that fits in 64
+ * bits: 2n·(2^k − 1)^2 + 2^(64−k) < 2^64 (see the .wat).
+ */
+export function limbLayout(bits: number): { k: number; n: number } {
+  for (let k = 28; k >= 16; k--) {
+    const n = Math.ceil((bits + 2) / k);
+    const max = BigInt(2 * n) * ((1n << BigInt(k)) - 1n) ** 2n + (1n << BigInt(64 - k));
+    if (max < 1n << 64n) return { k, n };
+  }
+  throw new RangeError(`no limb layout for ${bits} bits`);
+}
+
+/** x (0 <= x < 2^(k·n)) as n little-endian k-bit limbs. */
+export function toLimbs(x: bigint, n: number, k: number, out: Uint32Array = new Uint32Array(n), at = 0): Uint32Array {
+  const hex = x.toString(16);
+  const mask = (1 << k) - 1;
+  let buf = 0;
+  let bits = 0;
+  let w = 0;
+  for (let i = hex.length - 1; i >= 0; i--) {
+    buf |= parseInt(hex[i]!, 16) << bits;
+    bits += 4;
+    if (bits >= k) {
+      if (w >= n) throw new RangeError('toLimbs: value too large');
+      out[at + w++] = buf & mask;
+      buf >>>= k;
+      bits -= k;
+    }
+  }
+  if (buf !== 0) {
+    if (w >= n) throw new RangeError('toLimbs: value too large');
+    out[at + w++] = buf;
+  }
+  while (w < n) out[at + w++] = 0;
+  return out;
+}
+
+/** The value of n little-endian k-bit limbs. */
+export function fromLimbs(limbs: Uint32Array, n: number, k: number, at = 0): bigint {
+  const nibbles: string[] = [];
+  let buf = 0;
+  let bits = 0;
+  for (let w = 0; w < n; w++) {
+    buf |= limbs[at + w]! << bits; // bits < 4, limb < 2^28: fits in 32 bits
+    bits += k;
+    while (bits >= 4) {
+      nibbles.push((buf & 15).toString(16));
+      buf >>>= 4;
+      bits -= 4;
+    }
+  }
+  if (bits > 0) nibbles.push((buf & 15).toString(16));
+  return BigInt('0x0' + nibbles.reverse().join(''));
+}
+
+/** −x^−1 mod 2^k for odd x (Newton's iteration mod 2^32). */
+function negInverse(x: number, k: number): number {
+  let inv = x; // correct to 3 bits for odd x
+  for (let i = 0; i < 5; i++) inv = Math.imul(inv, 2 - Math.imul(x, inv));
+  return (0 - inv) & ((1 << k) - 1);
+}
+
+const moduli = new Map<bigint, Modulus>();
+const MAX_CACHED = 8;
+
+function modulusOf(m: bigint): Modulus {
+  let mod = moduli.get(m);
+  if (mod) return mod;
+  const bits = m.toString(2).length;
+  const { k, n } = limbLayout(bits);
+  const mLimbs = toLimbs(m, n, k);
+  mod = {
+    m,
+    n,
+    k,
+    pinv: negInverse(mLimbs[0]!, k),
+    mLimbs,
+    r2Limbs: toLimbs((1n << BigInt(2 * k * n)) % m, n, k),
+  };
+  if (moduli.size >= MAX_CACHED) moduli.delete(moduli.keys().next().value!);
+  moduli.set(m, mod);
+  return mod;
+}
+
+/**
+ * base^exp mod m by WebAssembly Montgomery multiplication and a fixed window of 5 bits over exactly
+ * `expBits` bits of the exponent; undefined when WebAssembly is unavailable, m is even or above
+ * {@link WASM_MAX_BITS} bits (the caller then uses bigint). The caller checks m > 1 and 0 <= exp < 2^expBits.
+ */
+export function wasmModPow(base: bigint, exp: bigint, m: bigint, expBits: number): bigint | undefined {
+  if ((m & 1n) === 0n || m.toString(2).length > WASM_MAX_BITS) return undefined;
+  const wasm = load();
+  if (!wasm) return undefined;
+  const mod = modulusOf(m);
+  const { n, k } = mod;
+  const E = 4 * n; // bytes per number
+  // Memory layout (byte offsets): m, scratch for the m_i, R^2, one, base, accumulator, selected entry, table.
+  const [P, M, R2, ONE, X, ACC, T, TABLE] = [0, E, 2 * E, 3 * E, 4 * E, 5 * E, 6 * E, 7 * E];
+  const end = TABLE + ENTRIES * E;
+  if (wasm.memory.buffer.byteLength < end) wasm.memory.grow(Math.ceil((end - wasm.memory.buffer.byteLength) / 65536));
+  const mem = new Uint32Array(wasm.memory.buffer, 0, end / 4);
+  mem.set(mod.mLimbs, P / 4);
+  mem.set(mod.r2Limbs, R2 / 4);
+  mem.fill(0, ONE / 4, ONE / 4 + n);
+  mem[ONE / 4] = 1;
+  const b = base >= 0n && base < m ? base : ((base % m) + m) % m;
+  toLimbs(b, n, k, mem, X / 4);
+  wasm.setup(P, M, n, k, mod.pinv);
+
+  // table[i] = base^i in Montgomery form (x·R mod m, below 2m)
+  wasm.mul(TABLE, R2, ONE); // R mod m: the Montgomery form of 1
+  wasm.mul(TABLE + E, X, R2);
+  for (let i = 2; i < ENTRIES; i++) wasm.mul(TABLE + i * E, TABLE + (i - 1) * E, TABLE + E);
+
+  const windows = Math.ceil(expBits / WINDOW);
+  const digits = exponentDigits(exp, windows);
+  wasm.select(ACC, TABLE, ENTRIES, digits[windows - 1]!);
+  for (let w = windows - 2; w >= 0; w--) {
+    for (let s = 0; s < WINDOW; s++) wasm.sqr(ACC, ACC);
+    wasm.select(T, TABLE, ENTRIES, digits[w]!);
+    wasm.mul(ACC, ACC, T);
+  }
+  digits.fill(0);
+  wasm.mul(ACC, ACC, ONE); // out of Montgomery form: a value in [0, m]
+  let result = fromLimbs(mem, n, k, ACC / 4);
+  mem.fill(0, M / 4, end / 4);
+  if (result >= m) result -= m;
+  return result;
+}
+
+/** The exponent's base-2^WINDOW digits, least significant first, exactly `windows` of them. */
+function exponentDigits(exp: bigint, windows: number): Uint8Array {
+  const digits = new Uint8Array(windows);
+  const hex = exp.toString(16);
+  let buf = 0;
+  let bits = 0;
+  let d = 0;
+  for (let i = hex.length - 1; i >= 0 && d < windows; i--) {
+    buf |= parseInt(hex[i]!, 16) << bits;
+    bits += 4;
+    while (bits >= WINDOW && d < windows) {
+      digits[d++] = buf & (ENTRIES - 1);
+      buf >>>= WINDOW;
+      bits -= WINDOW;
+    }
+  }
+  if (d < windows) digits[d] = buf;
+  return digits;
+}

@@ -1,0 +1,139 @@
+/**
+ * The WebAssembly Montgomery exponentiation (src/crypto/montgomery.ts, src/crypto/wasm/montgomery.wat)
+ * against bigint: the committed bytes are the .wat's, the DL vectors' exponentiations, edge cases and a
+ * differential property over random moduli, bases and exponents of every size.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { compileWat } from '../../scripts/gen-wasm.ts';
+import { MONTGOMERY_WASM_BASE64 } from '../../src/crypto/wasm/montgomery-bytes.ts';
+import { getAlgorithm } from '../../src/crypto/algorithms.ts';
+import { clientZ, serverKs1 } from '../../src/crypto/kam3.ts';
+import {
+  disableWasm, fromLimbs, limbLayout, toLimbs, wasmAvailable, wasmModPow, WASM_MAX_BITS,
+} from '../../src/crypto/montgomery.ts';
+import { bigintModPow, MODP_2048, MODP_4096, modPow } from '../../src/crypto/modp.ts';
+import { hexToBytes } from '../../src/bytes.ts';
+import { fixture, hexInt } from './fixture.ts';
+
+const hex = (h: string): Uint8Array => hexToBytes(h)!;
+const bitLength = (x: bigint): number => (x === 0n ? 0 : x.toString(2).length);
+
+afterEach(() => disableWasm(false));
+
+describe('the module', () => {
+  it('the committed bytes are the compiled montgomery.wat (run scripts/gen-wasm.ts after editing it)', async () => {
+    const compiled = await compileWat();
+    expect(Buffer.from(MONTGOMERY_WASM_BASE64, 'base64').equals(Buffer.from(compiled))).toBe(true);
+  });
+
+  it('is available in Node, and can be switched off', () => {
+    expect(wasmAvailable()).toBe(true);
+    disableWasm(true);
+    expect(wasmAvailable()).toBe(false);
+    expect(wasmModPow(3n, 5n, 7n, 3)).toBeUndefined();
+    expect(modPow(3n, 5n, 7n)).toBe(5n); // the bigint fallback answers
+  });
+
+  it('declines even and oversized moduli (the caller uses bigint)', () => {
+    expect(wasmModPow(3n, 5n, 10n, 4)).toBeUndefined();
+    expect(wasmModPow(3n, 5n, (1n << BigInt(WASM_MAX_BITS)) + 1n, 4)).toBeUndefined();
+    expect(modPow(3n, 5n, 10n)).toBe(3n);
+  });
+});
+
+describe('limbs', () => {
+  it('layouts keep 4m < R and a column sum below 2^64', () => {
+    for (let bits = 2; bits <= WASM_MAX_BITS; bits += 97) {
+      const { k, n } = limbLayout(bits);
+      expect(k * n).toBeGreaterThanOrEqual(bits + 2);
+      expect(BigInt(2 * n) * ((1n << BigInt(k)) - 1n) ** 2n + (1n << BigInt(64 - k)) < 1n << 64n).toBe(true);
+    }
+    expect(limbLayout(2048)).toEqual({ k: 28, n: 74 });
+    expect(limbLayout(4096).k).toBeLessThan(28);
+  });
+
+  it('toLimbs / fromLimbs round-trip and reject values that do not fit', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 4200n) - 1n }), fc.integer({ min: 16, max: 28 }), (x, k) => {
+        const n = Math.max(1, Math.ceil(bitLength(x) / k));
+        const limbs = toLimbs(x, n, k);
+        for (const l of limbs) expect(l).toBeLessThan(2 ** k);
+        expect(fromLimbs(limbs, n, k)).toBe(x);
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => toLimbs(1n << 56n, 2, 28)).toThrow(RangeError);
+  });
+});
+
+describe('exponentiation against bigint', () => {
+  it('edge cases: bases 0, 1, 2, m−1, m, 2m+3; exponents 0, 1, 2, r, all-ones, every bit length', () => {
+    for (const { q, r, bits } of [MODP_2048, MODP_4096]) {
+      const bases = [0n, 1n, 2n, q - 1n, q, 2n * q + 3n, r];
+      const exps = [0n, 1n, 2n, r, r - 1n, (1n << BigInt(bits)) - 1n];
+      for (const b of bases) {
+        for (const e of exps) expect(wasmModPow(b, e, q, bits)).toBe(bigintModPow(b, e, q, bits));
+      }
+      for (let len = 0; len <= bits; len += bits === 2048 ? 61 : 251) {
+        const e = len === 0 ? 0n : (1n << BigInt(len - 1)) | 1n;
+        expect(wasmModPow(3n, e, q, bits)).toBe(bigintModPow(3n, e, q, bits));
+      }
+    }
+    // the smallest moduli: one limb
+    for (const m of [3n, 5n, 7n, 255n, (1n << 27n) - 39n]) {
+      for (let b = 0n; b < 8n; b++) {
+        for (let e = 0n; e < 9n; e++) expect(wasmModPow(b, e, m, 4)).toBe(bigintModPow(b, e, m, 4));
+      }
+    }
+  });
+
+  it('random odd moduli of 2..4200 bits, random bases and exponents of every size', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 4200 }),
+        fc.bigInt({ min: 0n, max: (1n << 4200n) - 1n }),
+        fc.bigInt({ min: 0n, max: (1n << 4200n) - 1n }),
+        fc.integer({ min: 0, max: 4200 }),
+        (mBits, mRaw, bRaw, eBits) => {
+          const m = ((mRaw % (1n << BigInt(mBits))) | (1n << BigInt(mBits - 1)) | 1n) || 3n;
+          if (m <= 1n) return;
+          const expBits = Math.max(1, eBits);
+          const e = bRaw % (1n << BigInt(expBits));
+          const b = mRaw ^ bRaw; // also bases above m
+          expect(wasmModPow(b, e, m, expBits)).toBe(bigintModPow(b, e, m, expBits));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('random MODP-2048 exponentiations', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: MODP_2048.q - 1n }), fc.bigInt({ min: 0n, max: MODP_2048.r }), (b, e) => {
+        expect(wasmModPow(b, e, MODP_2048.q, 2048)).toBe(bigintModPow(b, e, MODP_2048.q, 2048));
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
+
+describe('the DL vectors, with and without WebAssembly', () => {
+  const dl = fixture.kam3.filter((v) => v.algorithm.startsWith('iso-kam3-dl'));
+  it('has DL vectors', () => expect(dl.length).toBeGreaterThan(0));
+
+  for (const wasm of [true, false]) {
+    it.each(dl.map((v) => [v.id, v] as const))(`${wasm ? 'wasm' : 'bigint'}: %s`, (_id, v) => {
+      disableWasm(!wasm);
+      const alg = getAlgorithm(v.algorithm)!;
+      const q = alg.elementLength === 256 ? MODP_2048.q : MODP_4096.q;
+      // z = K_s1^exponent directly, then the whole server and client steps
+      expect(modPow(hexInt(v.K_s1), hexInt(v.client_exponent), q)).toBe(hexInt(v.z));
+      const server = serverKs1(alg, { K_c1: hex(v.K_c1), J: hex(v.J), S_s1: hexInt(v.S_s1) });
+      expect(server.ok && Buffer.from(server.value.K_s1).toString('hex')).toBe(v.K_s1.padStart(2 * alg.elementLength, '0'));
+      expect(server.ok && Buffer.from(server.value.z).toString('hex')).toBe(v.z.padStart(2 * alg.elementLength, '0'));
+      const z = clientZ(alg, { S_c1: hexInt(v.S_c1), K_c1: hex(v.K_c1), K_s1: hex(v.K_s1), pi: hex(v.pi) });
+      expect(z.ok && Buffer.from(z.value).toString('hex')).toBe(v.z.padStart(2 * alg.elementLength, '0'));
+    });
+  }
+});
