@@ -10,7 +10,6 @@ import type { JSX } from 'preact';
 import { ask } from '../shared/ask.ts';
 import { localizePage, t } from '../shared/i18n.ts';
 import type { TabStatusView } from '../shared/messages.ts';
-import { Problem } from './failure.tsx';
 import { pageApi, tabParam } from './page-api.ts';
 
 function Warning(props: { tabId?: number }): JSX.Element {
@@ -53,10 +52,12 @@ function Warning(props: { tabId?: number }): JSX.Element {
         <button type="button" onClick={tryAgain} disabled={original === undefined}>{t('tryAgain')}</button>
       </div>
       {f && (
-        <div class="warning-details">
-          <Problem code={f.code} message={f.message} testid="warning-problem" detailTestid="warning-detail" />
-          <p class="when">{t('warningWhen', new Date(f.at).toLocaleString())}</p>
-        </div>
+        <details class="tech" data-testid="warning-problem">
+          <summary>{t('details')}</summary>
+          <p class="tech-message" data-testid="warning-detail">{f.message}</p>
+          <p><code>{f.code}</code></p>
+          <p>{t('warningWhen', new Date(f.at).toLocaleString())}</p>
+        </details>
       )}
     </main>
   );

@@ -201,7 +201,7 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
           <button type="button" class="primary" onClick={() => setShowOffer(true)}>{t('logIn')}</button>
         </p>
       )}
-      {status && !failed && status.state !== 'none' && <SiteStatus status={status} onLogout={(k) => void logout(k)} />}
+      {status && !failed && status.state !== 'none' && !(showForm && status.state === 'available') && <SiteStatus status={status} onLogout={(k) => void logout(k)} />}
       {status && status.state === 'none' && status.host !== undefined && (
         <p class="site-none" data-testid="site-status" data-state="none">{t('noMutualHere', status.host)}</p>
       )}
