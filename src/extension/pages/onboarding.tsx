@@ -14,7 +14,7 @@ import { HOST_ORIGINS, pageApi } from './page-api.ts';
 /** Drawing of a browser toolbar: the Extensions (puzzle) menu opened, with the pin next to "Mutual authentication". */
 function PinPicture(): JSX.Element {
   return (
-    <svg class="pin-picture" viewBox="0 0 420 170" role="img" aria-labelledby="pin-picture-title" data-testid="pin-picture">
+    <svg class="pin-picture" viewBox="0 0 420 140" role="img" aria-labelledby="pin-picture-title" data-testid="pin-picture">
       <title id="pin-picture-title">{t('pinPictureAlt')}</title>
       <rect x="1" y="1" width="418" height="40" rx="6" fill="#f1f3f4" stroke="#c7c7c7" />
       <rect x="12" y="10" width="250" height="22" rx="11" fill="#fff" stroke="#d0d0d0" />
@@ -24,9 +24,8 @@ function PinPicture(): JSX.Element {
       <path d="M324 16h4a3 3 0 0 1 6 0h4v5a3 3 0 0 1 0 6v5h-14z" fill="#1a73e8" />
       {/* where the pinned icon appears */}
       <image href="../icons/verified-32.png" x="358" y="9" width="24" height="24" />
-      <text x="386" y="26" font-size="12" fill="#1b5e20">✓</text>
       {/* the opened menu */}
-      <rect x="170" y="48" width="240" height="112" rx="8" fill="#fff" stroke="#c7c7c7" />
+      <rect x="170" y="48" width="240" height="84" rx="8" fill="#fff" stroke="#c7c7c7" />
       <text x="184" y="72" font-size="13" font-weight="bold" fill="#1b1b1b">{t('pinPictureMenu')}</text>
       <rect x="178" y="86" width="224" height="34" rx="6" fill="#e8f0fe" />
       <image href="../icons/none-32.png" x="186" y="92" width="22" height="22" />
