@@ -208,7 +208,7 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
       {nothing && target !== undefined && <EmptyState phrase={phrase} />}
       <OtherSessions sessions={otherSessions} onLogout={(k) => void logout(k)} />
       <nav class="links" aria-label={t('moreLinks')}>
-        <a href="../pages/options.html" target="_blank">{t('optionsTitle')}</a>
+        <a href="../pages/options.html" target="_blank">{t('optionsShort')}</a>
         <a href="../pages/onboarding.html" target="_blank">{t('howItWorks')}</a>
       </nav>
     </main>
