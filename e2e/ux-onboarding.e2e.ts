@@ -44,3 +44,19 @@ test('a worker restart (not an install) opens no second onboarding tab', async (
   await new Promise((r) => setTimeout(r, 1000));
   expect(b.context.pages().filter((p) => p.url().endsWith('/pages/onboarding.html')).length).toBe(1);
 });
+
+test('the phrase is changed where the welcome page says, and an empty one is refused', async () => {
+  const onboarding = b.context.pages().find((p) => p.url().endsWith('/pages/onboarding.html'))!;
+  await onboarding.getByRole('link', { name: 'Mutual authentication options' }).click();
+  await onboarding.waitForURL(/\/pages\/options\.html$/);
+  const field = onboarding.getByLabel('Personal phrase');
+  await field.fill('   ');
+  await onboarding.getByRole('button', { name: 'Save' }).click();
+  expect(await onboarding.getByRole('alert').textContent()).toMatch(/must not be empty/);
+  await field.fill('kingfisher over the river');
+  await onboarding.getByRole('button', { name: 'Save' }).click();
+  await onboarding.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  expect((await message<{ phrase: string }>(b, { type: 'get-phrase' })).value?.phrase).toBe('kingfisher over the river');
+  await onboarding.goBack();
+  await onboarding.getByTestId('onboarding-phrase').filter({ hasText: 'kingfisher over the river' }).waitFor();
+});

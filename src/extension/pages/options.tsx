@@ -4,10 +4,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { ask } from '../shared/ask.ts';
 import { localizePage, t } from '../shared/i18n.ts';
+import { Problem } from './failure.tsx';
 
 function Options(): JSX.Element {
   const [phrase, setPhrase] = useState('');
-  const [note, setNote] = useState<{ ok: boolean; text: string } | undefined>();
+  const [note, setNote] = useState<{ ok: boolean; text: string; detail?: string } | undefined>();
   useEffect(() => {
     void ask('get-phrase', {}).then((r) => {
       if (r.ok) setPhrase(r.value.phrase);
@@ -21,7 +22,7 @@ function Options(): JSX.Element {
     }
     const r = await ask('set-phrase', { phrase });
     if (r.ok) setPhrase(r.value.phrase);
-    setNote(r.ok ? { ok: true, text: t('saved') } : { ok: false, text: r.message });
+    setNote(r.ok ? { ok: true, text: t('saved') } : { ok: false, text: t('saveFailed'), detail: r.message });
   };
   return (
     <main class="page">
@@ -36,7 +37,11 @@ function Options(): JSX.Element {
         <div class="buttons">
           <button type="submit" class="primary">{t('save')}</button>
         </div>
-        {note !== undefined && <p role={note.ok ? 'status' : 'alert'} class={note.ok ? 'ok' : 'error'}>{note.text}</p>}
+        {note !== undefined && (
+          <div role={note.ok ? 'status' : 'alert'} class={note.ok ? 'ok' : 'error'}>
+            {note.detail === undefined ? <p>{note.text}</p> : <Problem lead={note.text} message={note.detail} />}
+          </div>
+        )}
       </form>
       <p><a href="./onboarding.html">{t('howItWorks')}</a></p>
     </main>

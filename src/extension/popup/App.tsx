@@ -127,7 +127,7 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
   const [target, setTarget] = useState<Target | undefined>(props.tabId !== undefined ? { kind: 'tab', tabId: props.tabId } : undefined);
   const [status, setStatus] = useState<TabStatusView | undefined>();
   const [sessions, setSessions] = useState<SessionView[]>([]);
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<{ code: string; message: string } | undefined>();
   const [showOffer, setShowOffer] = useState(false);
   const [tryAnyway, setTryAnyway] = useState(false);
   const [phrase, setPhrase] = useState<string | undefined>();
@@ -153,7 +153,7 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
         const own = st.value.url?.startsWith(location.origin) === true && st.value.state !== 'failed';
         setStatus(own ? undefined : st.value);
         setError(undefined);
-      } else setError(st.message);
+      } else setError({ code: st.code, message: st.message });
     }
     const ss = await ask('sessions', {});
     if (ss.ok) setSessions(ss.value.filter((s) => s.verifiedSince !== undefined));
@@ -168,7 +168,7 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
   const logout = async (key: string) => {
     const tabId = status?.tabId;
     const r = await ask('logout', tabId === undefined ? { key } : { key, tabId });
-    if (!r.ok) setError(r.message);
+    if (!r.ok) setError({ code: r.code, message: r.message });
     await refresh();
   };
 
@@ -187,7 +187,7 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
   return (
     <main class="popup">
       <h1 class="brand">{t('extName')}</h1>
-      {error !== undefined && <p class="error" role="alert">{error}</p>}
+      {error !== undefined && <div class="error" role="alert"><Problem code={error.code} message={error.message} /></div>}
       {status && failed && <FailedLead status={status} onTryAnyway={tryAgainAnyway} tryingAnyway={tryAnyway} />}
       {login && showForm && (
         // A new form only when the login is another one (site, realm): a background update (a failed attempt
