@@ -67,8 +67,9 @@ export function LoginForm(props: { login: LoginView; phrase: string | undefined;
       return;
     }
     if (v.result === 'wrong-credentials') {
-      const channel = login.validation === 'tls-server-end-point' ? ` ${t('wrongCredentialsChannel')}` : '';
-      setError({ lead: `${t('wrongCredentials')}${channel}`, message: '' });
+      // Over HTTPS a wrong password and a relay with another certificate look the same to the server: say both.
+      const channel = login.validation === 'tls-server-end-point';
+      setError({ lead: channel ? `${t('wrongCredentials')} ${t('wrongCredentialsChannel')}` : t('wrongCredentials'), message: channel ? v.message : '' });
       // Keep the username; the password field is where the user types next.
       setTimeout(() => passRef.current?.focus(), 0);
     } else {
