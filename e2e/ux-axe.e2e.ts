@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import AxeBuilder from '@axe-core/playwright';
 import type { Frame, Page } from 'playwright-core';
 import {
-  launch, logIn, loginUrl, PASSWORD, startServer, submitLogin, tabIdOf, tabStatus, until, type Browser, type MutualServer,
+  launch, loginUrl, PASSWORD, startServer, tabIdOf, tabStatus, until, type Browser, type MutualServer,
 } from './support/harness.ts';
 
 interface Violation { id: string; impact?: string | null; help: string; nodes: Array<{ target: unknown; failureSummary?: string }> }
@@ -33,6 +33,13 @@ async function expectNoViolationsInFrame(frame: Frame, where: string): Promise<v
     return (await axe.run(document, { resultTypes: ['violations'] })).violations;
   });
   expect(report(where, violations as Violation[])).toBe('');
+}
+
+/** Log in as alice in a login UI page, by field name (the labels are in the UI language). */
+async function typeLogin(ui: Page, password: string): Promise<void> {
+  await ui.locator('input[name="username"]').fill('alice');
+  await ui.locator('input[name="password"]').fill(password);
+  await ui.locator('input[name="password"]').press('Enter');
 }
 
 for (const lang of ['en', 'ja'] as const) {
@@ -79,24 +86,16 @@ for (const lang of ['en', 'ja'] as const) {
       await until(async () => (await tabStatus(b, tabId)).login, 10_000, 'the login prompt', b);
       const ui = await open(`pages/login.html?tab=${tabId}`, 'input[name="username"]');
       await expectNoViolations(ui, 'login UI');
-      await ui.locator('input[name="username"]').fill('alice');
-      await ui.locator('input[name="password"]').fill('wrong');
-      await ui.locator('input[name="password"]').press('Enter');
+      await typeLogin(ui, 'wrong');
       await ui.getByRole('alert').waitFor({ timeout: 20_000 });
       await expectNoViolations(ui, 'login UI (wrong password)');
       await ui.close();
 
-      // logIn() types into the form by label: in Japanese the labels are Japanese, so log in through the names.
-      if (lang === 'en') await logIn(b, page);
-      else {
-        const form = await b.context.newPage();
-        await form.goto(loginUrl(b, tabId));
-        await form.locator('input[name="username"]').fill('alice');
-        await form.locator('input[name="password"]').fill(PASSWORD);
-        await form.locator('input[name="password"]').press('Enter');
-        await until(async () => (await tabStatus(b, tabId)).state === 'verified', 30_000, 'verified', b);
-        await form.close();
-      }
+      const form = await b.context.newPage();
+      await form.goto(loginUrl(b, tabId));
+      await typeLogin(form, PASSWORD);
+      await until(async () => (await tabStatus(b, tabId)).state === 'verified', 30_000, 'verified', b);
+      await form.close();
       const frame = await until(async () => page.frames().find((f) => f.url().includes('/pages/indicator.html')), 20_000, 'the indicator frame');
       await frame.locator('.box:not([hidden])').waitFor();
       expect(await frame.evaluate(() => document.documentElement.lang)).toBe(lang);
@@ -113,16 +112,11 @@ for (const lang of ['en', 'ja'] as const) {
       await page.goto(`${rogue.url}/p256/`);
       const tabId = await tabIdOf(b, page);
       await until(async () => (await tabStatus(b, tabId)).login, 10_000, 'the login prompt', b);
-      if (lang === 'en') await (await submitLogin(b, tabId, 'alice', PASSWORD)).close().catch(() => undefined);
-      else {
-        const form = await b.context.newPage();
-        await form.goto(loginUrl(b, tabId));
-        await form.locator('input[name="username"]').fill('alice');
-        await form.locator('input[name="password"]').fill(PASSWORD);
-        await form.locator('input[name="password"]').press('Enter');
-        await until(async () => (await tabStatus(b, tabId)).state === 'failed', 20_000, 'failed', b);
-        await form.close();
-      }
+      const form = await b.context.newPage();
+      await form.goto(loginUrl(b, tabId));
+      await typeLogin(form, PASSWORD);
+      await until(async () => (await tabStatus(b, tabId)).state === 'failed', 20_000, 'failed', b);
+      await form.close();
       await page.waitForURL(/\/pages\/warning\.html/, { timeout: 20_000 });
       await page.getByTestId('warning-url').filter({ hasText: rogue.url }).waitFor();
       expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);

@@ -1,7 +1,7 @@
 /**
  * Words for what went wrong, by stable code (FailureView.code, LoginOutcome.code), in the UI language; the
- * background's English message is kept for experts under "Technical details" — and shown there as the only
- * explanation when the code is one this UI has no words for.
+ * background's English message is kept for experts under "Technical details" (a generic sentence leads when the
+ * code is one this UI has no words for). Also the other "Technical details" fold: a login's or session's facts.
  */
 import type { JSX } from 'preact';
 import { t, type MessageKey } from '../shared/i18n.ts';
@@ -55,5 +55,20 @@ export function Problem(props: { code?: string | undefined; message: string; lea
         </details>
       )}
     </div>
+  );
+}
+
+/** The technical facts of a login or session, folded under "Technical details". */
+export function TechFacts(props: { server: string; algorithm: string; validation: string; authScope: string }): JSX.Element {
+  return (
+    <details class="tech">
+      <summary>{t('details')}</summary>
+      <dl class="facts">
+        <dt>{t('server')}</dt><dd>{props.server}</dd>
+        <dt>{t('algorithm')}</dt><dd>{props.algorithm}</dd>
+        <dt>{t('validation')}</dt><dd>{props.validation}</dd>
+        <dt>{t('authScope')}</dt><dd>{props.authScope}</dd>
+      </dl>
+    </details>
   );
 }

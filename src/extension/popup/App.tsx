@@ -12,7 +12,7 @@ import type { JSX } from 'preact';
 import { ask } from '../shared/ask.ts';
 import { displayHost, t } from '../shared/i18n.ts';
 import type { LoginView, SessionView, TabStatusView } from '../shared/messages.ts';
-import { Problem } from '../pages/failure.tsx';
+import { Problem, TechFacts } from '../pages/failure.tsx';
 import { pageApi } from '../pages/page-api.ts';
 import { LoginForm } from './LoginForm.tsx';
 
@@ -58,17 +58,7 @@ function SiteStatus(props: { status: TabStatusView; onLogout: (key: string) => v
           {s && <><dt>{t('verifiedSince')}</dt><dd>{when(s.verifiedSince)}</dd></>}
         </dl>
       )}
-      {verified && s && (
-        <details class="tech">
-          <summary>{t('details')}</summary>
-          <dl class="facts">
-            <dt>{t('server')}</dt><dd>{s.server}</dd>
-            <dt>{t('algorithm')}</dt><dd>{s.algorithm}</dd>
-            <dt>{t('validation')}</dt><dd>{s.validation}</dd>
-            <dt>{t('authScope')}</dt><dd>{s.authScope}</dd>
-          </dl>
-        </details>
-      )}
+      {verified && s && <TechFacts {...s} />}
       {status.lastFailure?.kind === 'declined' && (
         <Problem code={status.lastFailure.code} message={status.lastFailure.message} lead={t('declinedLead')} testid="last-failure" />
       )}

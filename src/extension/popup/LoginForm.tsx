@@ -10,7 +10,7 @@ import type { JSX } from 'preact';
 import { ask } from '../shared/ask.ts';
 import { t, type MessageKey } from '../shared/i18n.ts';
 import type { LoginView } from '../shared/messages.ts';
-import { Problem } from '../pages/failure.tsx';
+import { Problem, TechFacts } from '../pages/failure.tsx';
 
 const REASON_KEY: Record<LoginView['reason'], MessageKey> = {
   initial: 'reasonInitial',
@@ -118,15 +118,7 @@ export function LoginForm(props: { login: LoginView; phrase: string | undefined;
         <button type="submit" class="primary" disabled={busy}>{t('logIn')}</button>
         <button type="button" onClick={cancel} disabled={busy}>{t('cancel')}</button>
       </div>
-      <details class="tech">
-        <summary>{t('details')}</summary>
-        <dl class="facts">
-          <dt>{t('server')}</dt><dd>{login.server}</dd>
-          <dt>{t('algorithm')}</dt><dd>{login.algorithm}</dd>
-          <dt>{t('validation')}</dt><dd>{login.validation}</dd>
-          <dt>{t('authScope')}</dt><dd>{login.authScope}</dd>
-        </dl>
-      </details>
+      <TechFacts {...login} />
     </form>
   );
 }
