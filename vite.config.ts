@@ -2,7 +2,7 @@
  * The extension build (Chromium, MV3) with @crxjs/vite-plugin. The Vite root is src/extension, so the
  * manifest's paths (manifest.json at the repository root) are relative to src/extension and the built pages
  * have short, stable URLs: chrome-extension://<id>/pages/login.html?tab=<tabId>, pages/warning.html,
- * pages/options.html, popup/index.html. Output: dist/ (load with --load-extension=dist).
+ * pages/options.html, pages/onboarding.html, popup/index.html. Output: dist/ (load with --load-extension=dist).
  */
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
@@ -29,6 +29,7 @@ export default defineConfig({
         login: resolve(here, 'src/extension/pages/login.html'),
         warning: resolve(here, 'src/extension/pages/warning.html'),
         indicator: resolve(here, 'src/extension/pages/indicator.html'),
+        onboarding: resolve(here, 'src/extension/pages/onboarding.html'),
       },
     },
   },

@@ -29,7 +29,14 @@ interface Outcome {
 }
 
 /** The server could not be reached (exit 4); every other failure has its own exit code. */
-class NetworkError extends Error {}
+class NetworkError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+/** Node's codes for a certificate no trusted authority signed (a self-signed test or demo server). */
+const UNTRUSTED_CERTIFICATE = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
 
 export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<FetchIo, 'stdout' | 'stderr'>): Promise<number> {
   const p = parseArgs(argv, { values: ['user', 'requests'], flags: ['verbose', 'insecure', 'allow-host-validation'] });
@@ -67,7 +74,8 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
         try {
           res = await exchange(url, { ...(action.authorization !== undefined ? { authorization: action.authorization } : {}), insecure });
         } catch (e) {
-          throw new NetworkError(e instanceof Error ? e.message : String(e));
+          const code = (e as { code?: unknown } | null)?.code;
+          throw new NetworkError(e instanceof Error ? e.message : String(e), typeof code === 'string' ? code : undefined);
         }
         status = res.status;
         body = res.body;
@@ -111,7 +119,11 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
       out = await run();
     } catch (e) {
       if (!(e instanceof NetworkError)) throw e;
-      io.stderr(`mutual fetch: could not reach ${url.origin}: ${e.message}`);
+      const hint = e.code !== undefined && UNTRUSTED_CERTIFICATE.has(e.code)
+        ? `\nThe server's certificate is not signed by an authority this machine trusts (${e.code}). If it is your own test server` +
+          ' (e.g. `mutual serve --tls self-signed`), add --insecure to accept it; tls-server-end-point still binds the login to it.'
+        : '';
+      io.stderr(`mutual fetch: could not reach ${url.origin}: ${e.message}${hint}`);
       return EXIT.network;
     }
     summary.requests++;

@@ -69,5 +69,6 @@ describe('mutual fetch ↔ mutual serve', () => {
     // Without --insecure the self-signed certificate is refused before any authentication.
     const strict = await runCli(['fetch', `${srv.url}/p521/`, '--user', 'alice'], 'demo pw');
     expect(strict.code).toBe(4);
+    expect(strict.stderr).toMatch(/self-signed certificate[\s\S]*add --insecure/);
   });
 });

@@ -78,6 +78,7 @@ api.runtime.onInstalled.addListener(() => {
     if ((await local.phrase.get()) === '') await local.phrase.set(randomPhrase(webRandom));
   })().catch(() => undefined);
 });
+api.runtime.onInstalled.addListener((d) => void (d.reason === 'install' && api.tabs.create({ url: api.runtime.getURL('pages/onboarding.html') }).catch(() => undefined)));
 
 api.tabs.onRemoved.addListener((tabId) => void ready.then((c) => c.onTabRemoved(tabId)));
 api.tabs.onUpdated.addListener((tabId, change) => {

@@ -4,15 +4,16 @@
  * in this cross-origin frame, out of reach of the page around it.
  */
 import { ask } from '../shared/ask.ts';
-import { t } from '../shared/i18n.ts';
+import { localizePage, t } from '../shared/i18n.ts';
 
 async function render(): Promise<void> {
+  localizePage('indicatorVerified');
   const r = await ask('indicator-frame', {});
   const box = document.querySelector<HTMLElement>('.box');
   if (!box || !r.ok || !r.value.show) return;
   const v = r.value;
   box.querySelector('.t')!.textContent = t('indicatorVerified');
-  box.querySelector('.who')!.textContent = `${v.username ?? ''} — ${v.realm ?? ''}`;
+  box.querySelector('.who')!.textContent = t('signedInAs', v.username ?? '', v.realm ?? '');
   box.querySelector('.host')!.textContent = v.host ?? '';
   box.querySelector('.p')!.textContent = v.phrase ?? '';
   box.hidden = false;

@@ -4,11 +4,10 @@
  */
 import { render } from 'preact';
 import { App } from '../popup/App.tsx';
-import { t } from '../shared/i18n.ts';
+import { localizePage } from '../shared/i18n.ts';
+import { tabParam } from './page-api.ts';
 
-const params = new URLSearchParams(location.search);
-const raw = params.get('tab');
-const tabId = raw !== null && /^[0-9]+$/.test(raw) ? Number(raw) : undefined;
-document.title = t('loginTitle');
+const tabId = tabParam();
+localizePage('loginTitle');
 const app = document.getElementById('app');
-if (app) render(<App {...(tabId !== undefined ? { tabId } : {})} closeAfterLogin={params.get('close') === '1'} />, app);
+if (app) render(<App {...(tabId !== undefined ? { tabId } : {})} closeAfterLogin={new URLSearchParams(location.search).get('close') === '1'} />, app);

@@ -1,13 +1,14 @@
-/** Options: the personal phrase the in-page indicator shows (what a page cannot forge). */
+/** Options: the personal phrase shown by the verified indicator and the login window (what a page cannot forge). */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { ask } from '../shared/ask.ts';
-import { t } from '../shared/i18n.ts';
+import { localizePage, t } from '../shared/i18n.ts';
+import { Problem } from './failure.tsx';
 
 function Options(): JSX.Element {
   const [phrase, setPhrase] = useState('');
-  const [note, setNote] = useState<string | undefined>();
+  const [note, setNote] = useState<{ ok: boolean; text: string; detail?: string } | undefined>();
   useEffect(() => {
     void ask('get-phrase', {}).then((r) => {
       if (r.ok) setPhrase(r.value.phrase);
@@ -15,25 +16,38 @@ function Options(): JSX.Element {
   }, []);
   const save = async (e: Event) => {
     e.preventDefault();
+    if (phrase.trim() === '') {
+      setNote({ ok: false, text: t('phraseEmpty') });
+      return;
+    }
     const r = await ask('set-phrase', { phrase });
-    setNote(r.ok ? t('saved') : r.message);
+    if (r.ok) setPhrase(r.value.phrase);
+    setNote(r.ok ? { ok: true, text: t('saved') } : { ok: false, text: t('saveFailed'), detail: r.message });
   };
   return (
-    <main>
+    <main class="page">
       <h1>{t('optionsTitle')}</h1>
       <form onSubmit={save}>
         <label>
           {t('phraseLabel')}
-          <input name="phrase" value={phrase} maxLength={200} onInput={(e) => setPhrase((e.currentTarget as HTMLInputElement).value)} />
+          <input name="phrase" value={phrase} maxLength={200} aria-describedby="phrase-help"
+            onInput={(e) => setPhrase((e.currentTarget as HTMLInputElement).value)} />
         </label>
-        <p>{t('phraseHelp')}</p>
-        <button type="submit">{t('save')}</button>
-        {note !== undefined && <p role="status">{note}</p>}
+        <p id="phrase-help">{t('phraseHelp')}</p>
+        <div class="buttons">
+          <button type="submit" class="primary">{t('save')}</button>
+        </div>
+        {note !== undefined && (
+          <div role={note.ok ? 'status' : 'alert'} class={note.ok ? 'ok' : 'error'}>
+            {note.detail === undefined ? <p>{note.text}</p> : <Problem lead={note.text} message={note.detail} />}
+          </div>
+        )}
       </form>
+      <p><a href="./onboarding.html">{t('howItWorks')}</a></p>
     </main>
   );
 }
 
-document.title = t('optionsTitle');
+localizePage('optionsTitle');
 const app = document.getElementById('app');
 if (app) render(<Options />, app);

@@ -24,6 +24,8 @@ export interface LoginView {
   optional: boolean;
   /** RFC 8053 location-when-unauthenticated: where Cancel goes. */
   cancelLocation?: string;
+  /** Origin of the frame whose request was challenged, only when it differs from the top-level site. */
+  askedBy?: string;
 }
 
 /** What the UI may see of a session (no sid secrets besides the public sid, no keys, no pi). */
@@ -64,7 +66,7 @@ export interface TabStatusView {
   session?: SessionView;
   login?: LoginView;
   lastFailure?: FailureView;
-  /** Requests of this tab verified since it was attached. */
+  /** Requests verified for the tab's current document (reset when the tab navigates). */
   requestsVerified: number;
 }
 
@@ -82,12 +84,22 @@ export interface IndicatorView {
  */
 export type LoginTarget = Pick<LoginView, 'server' | 'realm' | 'algorithm' | 'authScope'>;
 
+/**
+ * What a login came to. `code` is stable (the UI localizes by it): for 'server-failed' and 'declined' the
+ * engine's error code (ERR_MUTUAL_…), for 'error' one of {@link LoginErrorCode}. `message` is the English
+ * detail, which the UI shows only folded under "Details" (or as is when it does not know the code).
+ */
 export type LoginOutcome =
   | { result: 'verified'; session: SessionView }
-  | { result: 'wrong-credentials'; message: string }
-  | { result: 'server-failed'; message: string }
-  | { result: 'declined'; message: string }
-  | { result: 'error'; message: string };
+  | { result: 'wrong-credentials'; message: string; code?: string }
+  | { result: 'server-failed'; message: string; code?: string }
+  | { result: 'declined'; message: string; code?: string }
+  | { result: 'error'; message: string; code?: string };
+
+/** Codes of LoginOutcome 'error' the UI has words for (anything else: the message under "Details"). */
+export type LoginErrorCode =
+  | 'no-pending-login' | 'site-changed' | 'login-changed' | 'unreachable' | 'not-asked-any-more'
+  | 'too-many-round-trips' | 'redirect-unconfirmed' | 'certificate-unknown';
 
 /** Every message: its request fields and the value of a successful answer. */
 export interface MessageMap {

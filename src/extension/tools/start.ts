@@ -3,6 +3,12 @@
  * Debian's Chromium with the extension from dist/ at the demo's home page. Headful where there is a display
  * ($DISPLAY or $WAYLAND_DISPLAY); without one it says what to do and keeps the demo server running.
  * Ctrl+C (or closing the browser) stops everything it started.
+ *
+ * Environment (the same names as `npm run demo:cli`):
+ *   MUTUAL_DEMO_PORT   port of the demo site (default 8080; 0 picks a free one). PORT is read too, for older notes.
+ *   DISPLAY / WAYLAND_DISPLAY   where the browser window goes; without either, no browser is started.
+ * Chromium runs with its sandbox, except as root (where Chromium refuses to start with it) or where this machine
+ * cannot provide it (no user namespaces): then with --no-sandbox, and this script says so.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -11,7 +17,7 @@ import { chromium } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const DIST = join(ROOT, 'dist');
-const PORT = process.env.PORT ?? '8080';
+const PORT = process.env.MUTUAL_DEMO_PORT ?? process.env.PORT ?? '8080';
 
 async function main(): Promise<number> {
   if (!existsSync(join(DIST, 'manifest.json'))) {
@@ -47,13 +53,31 @@ The automated checks run headless: \`npm run e2e\`.`);
   }
   const profile = join(ROOT, '.tmp', 'chromium-profile');
   mkdirSync(profile, { recursive: true });
-  const context = await chromium.launchPersistentContext(profile, {
+  const launch = (sandbox: boolean) => chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: false,
     viewport: null,
+    // Playwright adds --no-sandbox unless told otherwise: keep Chromium's sandbox (no warning bar) where it works.
+    chromiumSandbox: sandbox,
     args: ['--no-first-run', '--disable-quic', `--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`],
   });
-  const page = context.pages()[0] ?? (await context.newPage());
+  const root = process.getuid?.() === 0;
+  let context;
+  if (root) {
+    console.log('Running as root: Chromium starts without its sandbox (--no-sandbox), as it must for root.');
+    context = await launch(false);
+  } else {
+    try {
+      context = await launch(true);
+    } catch (e) {
+      console.log(`Chromium could not start with its sandbox (${e instanceof Error ? e.message.split('\n')[0] : String(e)});`);
+      console.log('starting it with --no-sandbox instead. Enable unprivileged user namespaces to keep the sandbox.');
+      context = await launch(false);
+    }
+  }
+  // On the first start the extension opens its welcome page in a tab of its own: the demo gets another tab.
+  const blank = context.pages().find((p) => p.url() === 'about:blank');
+  const page = blank ?? (await context.newPage());
   await page.goto(`${url}/`);
   console.log(`Chromium is open at ${url}/ with the extension. The "started debugging this browser" bar is the extension's`);
   console.log('CDP interception (docs: browser-notes); Cancel there detaches it. Close the browser or press Ctrl+C to stop.');
