@@ -13,7 +13,8 @@
  * (chrome) window instead: the remote agent runs with MOZ_REMOTE_ALLOW_SYSTEM_ACCESS=1, which lets BiDi evaluate
  * script in browser.xhtml, and extensions run in the parent process (`extensions.webextensions.remote` false, a
  * supported Firefox configuration), so that window can open an extension page in a tab and reach its DOM and
- * its `browser.*` API. Web pages are driven through BiDi as usual.
+ * its `browser.*` API. Web pages are driven through BiDi as usual; the in-page indicator (an extension frame
+ * inside a web page) is read by a frame script in the page's process.
  */
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -302,23 +303,23 @@ export async function launchFirefox(): Promise<E2EBrowser> {
     async indicatorText(page) {
       const p = pages.get(page);
       if (!p) return '';
-      // The indicator frame is an extension document: reach it from the chrome window through the page's
-      // browsing-context tree (in-process, like every extension document here).
+      // The indicator frame is an extension document inside the web page's process, where BiDi does not go: a
+      // frame script (chrome-privileged, in that process) reads it through the page's closed shadow root.
       return chromeEval<string>(`
-        for (const tab of gBrowser.tabs) {
-          const bc = gBrowser.getBrowserForTab(tab).browsingContext;
-          const walk = (c) => { const out = []; for (const k of c.children) { out.push(k, ...walk(k)); } return out; };
-          if (bc.currentURI?.spec !== args.url) continue;
-          for (const k of walk(bc)) {
-            if (!k.currentURI?.spec.startsWith(args.prefix)) continue;
-            const d = k.window?.document;
-            if (d) return JSON.stringify(d.body?.textContent ?? '');
-          }
-        }
-        return JSON.stringify('');`, { url: p.url(), prefix: `${origin}pages/indicator.html` });
+        const tab = [...gBrowser.tabs].find((t) => gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
+        if (!tab) return JSON.stringify('');
+        const mm = gBrowser.getBrowserForTab(tab).messageManager;
+        const name = 'mutual-e2e:indicator:' + Math.random();
+        const got = new Promise((r) => mm.addMessageListener(name, (m) => r(m.data)));
+        const code = 'for (const host of content.document.documentElement.children) {'
+          + ' const f = host.openOrClosedShadowRoot?.querySelector("iframe");'
+          + ' if (f && f.src.startsWith(' + JSON.stringify(args.prefix) + ')) { sendAsyncMessage(' + JSON.stringify(name) + ', f.contentDocument?.body?.textContent ?? ""); return; } }'
+          + ' sendAsyncMessage(' + JSON.stringify(name) + ', "");';
+        mm.loadFrameScript('data:,' + encodeURIComponent('(() => {' + code + '})()'), false);
+        return JSON.stringify(await Promise.race([got, sleep(3000).then(() => '')]));`, { url: p.url(), prefix: `${origin}pages/indicator.html` });
     },
     async trace() {
-      return api<string>(`const bg = await browser.runtime.getBackgroundPage(); return JSON.stringify([...(bg?.mutualTrace ?? [])].join('\\n'));`, {});
+      return api<string>(`const bg = await browser.runtime.getBackgroundPage(); const t = (bg?.wrappedJSObject ?? bg)?.mutualTrace; return JSON.stringify(t ? [...t].join('\\n') : '(no trace: not a test build)');`, {});
     },
     async close() {
       await browser.close().catch(() => undefined);
