@@ -36,6 +36,7 @@ export const FIREFOX_UUID = '6d1c2b9e-3f4a-4c5d-8e7f-0a1b2c3d4e5f';
 /** A web page (http/https) in a tab. */
 export interface WebPage {
   goto(url: string): Promise<void>;
+  reload(): Promise<void>;
   url(): string;
   evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
   /** Resolves once `fn` is truthy in the page. */
@@ -73,6 +74,8 @@ export interface E2EBrowser {
   /** The extension's tab id of a web page (by URL). */
   tabIdOf(page: WebPage): Promise<number>;
   badge(tabId: number): Promise<string>;
+  /** How many tabs the browser has (login windows included), as the extension sees them. */
+  tabCount(): Promise<number>;
   /** Text of the in-page indicator's extension frame in this page ('' if none). */
   indicatorText(page: WebPage): Promise<string>;
   /** The background's decision trace (test builds), for failure messages. */
@@ -97,6 +100,9 @@ function playwrightPage(p: Page): WebPage {
   return {
     async goto(url) {
       await p.goto(url);
+    },
+    async reload() {
+      await p.reload();
     },
     url: () => p.url(),
     evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg: A) => p.evaluate(fn as (arg: unknown) => R | Promise<R>, arg as unknown),
@@ -149,6 +155,10 @@ export async function launchChromium(extraArgs: string[] = []): Promise<E2EBrows
       const probe = await b.probe();
       return probe.evaluate((id: number) => chrome.action.getBadgeText({ tabId: id }), tabId);
     },
+    async tabCount() {
+      const probe = await b.probe();
+      return probe.evaluate(async () => (await chrome.tabs.query({})).length);
+    },
     async indicatorText(page) {
       const p = pages.get(page);
       const f = p?.frames().find((x) => x.url().startsWith(`chrome-extension://${b.extensionId}/pages/indicator.html`));
@@ -178,6 +188,9 @@ function puppeteerPage(p: PuppeteerPage): WebPage {
   return {
     async goto(url) {
       await p.goto(url);
+    },
+    async reload() {
+      await p.reload();
     },
     url: () => p.url(),
     evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg: A) => p.evaluate(fn as (arg: unknown) => Promise<R>, arg) as Promise<R>,
@@ -300,6 +313,7 @@ export async function launchFirefox(): Promise<E2EBrowser> {
       return ids[0]!;
     },
     badge: (tabId) => api<string>('return json(w, await browser.action.getBadgeText(clone({ tabId: args.tabId })));', { tabId }),
+    tabCount: () => api<number>('return String((await browser.tabs.query(clone({}))).length);', {}),
     async indicatorText(page) {
       const p = pages.get(page);
       if (!p) return '';
