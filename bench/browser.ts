@@ -126,19 +126,9 @@ async function main(): Promise<void> {
     await page.goto(`${server.url}/p256/gallery.html`);
     await galleryComplete(page);
     await new Promise((r) => setTimeout(r, 300));
-    plain = http.createServer((req, res) => {
-      const hit = bodies.get(new URL(req.url ?? '/', 'http://x').pathname);
-      if (!hit) {
-        res.statusCode = 404;
-        res.end();
-        return;
-      }
-      res.setHeader('Content-Type', hit.type);
-      res.setHeader('Cache-Control', 'no-store');
-      res.end(hit.body);
-    });
-    await new Promise<void>((ok) => plain!.listen(0, '127.0.0.1', ok));
-    const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/p256/gallery.html`;
+    const served = await plainServer(bodies);
+    plain = served.server;
+    const plainUrl = `${served.origin}/p256/gallery.html`;
 
     const open = async (url: string) => {
       const p = await b.context.newPage();
@@ -165,14 +155,7 @@ async function main(): Promise<void> {
     }
     await pWith.close();
     await pWithout.close();
-    const mWith = median(withSession);
-    const mWithout = median(without);
-    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
-    console.log(`bench:browser — 40-subresource page, ${RUNS} reloads each, Chromium ${b.context.browser()?.version() ?? ''}`);
-    console.log(`  with Mutual session (CDP Fetch):  median ${mWith.toFixed(1)} ms   [${fmt(withSession)}]`);
-    console.log(`  same page, no authentication:     median ${mWithout.toFixed(1)} ms   [${fmt(without)}]`);
-    console.log(`  ratio (median with / without):    ${(mWith / mWithout).toFixed(2)}×  (+${((mWith - mWithout) / 41).toFixed(2)} ms per request)`);
-    console.log(JSON.stringify({ runs: RUNS, withSessionMs: withSession, withoutMs: without, medianWithMs: mWith, medianWithoutMs: mWithout, ratio: mWith / mWithout }));
+    report(`Chromium ${b.context.browser()?.version() ?? ''}`, 'CDP Fetch', withSession, without);
   } finally {
     if (plain) {
       plain.closeAllConnections();
