@@ -80,6 +80,8 @@ export interface E2EBrowser {
   indicatorText(page: WebPage): Promise<string>;
   /** The background's decision trace (test builds), for failure messages. */
   trace(): Promise<string>;
+  /** Stop the background as the browser does when it is idle (Chromium: the service worker; Firefox: the event page). */
+  stopBackground(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,16 @@ export async function launchChromium(extraArgs: string[] = []): Promise<E2EBrows
       const p = pages.get(page);
       const f = p?.frames().find((x) => x.url().startsWith(`chrome-extension://${b.extensionId}/pages/indicator.html`));
       return (await f?.textContent('body').catch(() => '')) ?? '';
+    },
+    async stopBackground() {
+      const probe = await b.probe();
+      const cdp = await b.context.newCDPSession(probe);
+      try {
+        await cdp.send('ServiceWorker.enable');
+        await cdp.send('ServiceWorker.stopAllWorkers');
+      } finally {
+        await cdp.detach().catch(() => undefined);
+      }
     },
     async trace() {
       const w = await b.worker();
@@ -334,6 +346,14 @@ export async function launchFirefox(): Promise<E2EBrowser> {
     },
     async trace() {
       return api<string>(`const bg = await browser.runtime.getBackgroundPage(); const t = (bg?.wrappedJSObject ?? bg)?.mutualTrace; return JSON.stringify(t ? [...t].join('\\n') : '(no trace: not a test build)');`, {});
+    },
+    async stopBackground() {
+      // Forced, like a crash: Firefox's own idle suspension (and about:debugging's "Terminate") skips an event
+      // page with pending listener promises or an active StreamFilter (ext-backgroundPage.js, ESR 153), so only
+      // the test-only flag stops it mid-request. The next event wakes it again.
+      await chromeEval(`const ext = WebExtensionPolicy.getByID(args.id).extension;
+        await ext.terminateBackground({ ignoreDevToolsAttached: true, disableResetIdleForTest: true });
+        return JSON.stringify(ext.backgroundState);`, { id: GECKO_ID });
     },
     async close() {
       await browser.close().catch(() => undefined);
