@@ -3,10 +3,15 @@
  * Mutual session (every request through CDP Fetch: Authorization added, vks checked) versus the very same
  * page served without authentication by a plain local server in the same browser (no interception).
  * Reports the page-load times (navigation start → load event end) and the median ratio.
+ *
+ * `npm run bench:browser -- --browser firefox`: the same measurement in Debian's firefox-esr with the Firefox
+ * build (blocking webRequest instead of CDP Fetch), driven through e2e/support/browsers.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { galleryComplete, launch, logIn, PASSWORD, startServer } from '../e2e/support/harness.ts';
+import { launchFirefox, type WebPage } from '../e2e/support/browsers.ts';
+import { galleryComplete as galleryCompleteBoth, logIn as logInBoth } from '../e2e/support/both.ts';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 
@@ -16,7 +21,93 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** A plain local server answering with recorded bodies (no authentication, no interception). */
+async function plainServer(bodies: Map<string, { type: string; body: Buffer }>): Promise<{ server: http.Server; origin: string }> {
+  const server = http.createServer((req, res) => {
+    const hit = bodies.get(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!hit) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    res.setHeader('Content-Type', hit.type);
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(hit.body);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function report(browser: string, how: string, withSession: number[], without: number[]): void {
+  const mWith = median(withSession);
+  const mWithout = median(without);
+  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
+  console.log(`bench:browser — 40-subresource page, ${RUNS} loads each, ${browser}`);
+  console.log(`  with Mutual session (${how}):  median ${mWith.toFixed(1)} ms   [${fmt(withSession)}]`);
+  console.log(`  same page, no authentication:     median ${mWithout.toFixed(1)} ms   [${fmt(without)}]`);
+  console.log(`  ratio (median with / without):    ${(mWith / mWithout).toFixed(2)}×  (+${((mWith - mWithout) / 41).toFixed(2)} ms per request)`);
+  console.log(JSON.stringify({ browser, runs: RUNS, withSessionMs: withSession, withoutMs: without, medianWithMs: mWith, medianWithoutMs: mWithout, ratio: mWith / mWithout }));
+}
+
+/** Firefox: the page's own bytes are recorded with fetch() from the authenticated page (through the extension). */
+async function firefox(): Promise<void> {
+  const server = await startServer(['--demo-password', PASSWORD, '--quiet']);
+  const b = await launchFirefox();
+  let plain: http.Server | undefined;
+  try {
+    const page = await b.newPage();
+    await page.goto(`${server.url}/p256/`);
+    await logInBoth(b, page);
+    const galleryUrl = `${server.url}/p256/gallery.html`;
+    await page.goto(galleryUrl);
+    await galleryCompleteBoth(page);
+    const recorded = await page.evaluate(async () => {
+      const urls = [location.href, ...[...document.querySelectorAll('img, script[src], link[rel=stylesheet]')].map((e) => (e as HTMLImageElement).src || (e as HTMLLinkElement).href)];
+      const out: Array<[string, string, string]> = [];
+      for (const u of urls) {
+        const r = await fetch(u, { cache: 'no-store' });
+        const bytes = new Uint8Array(await r.arrayBuffer());
+        let bin = '';
+        for (const x of bytes) bin += String.fromCharCode(x);
+        out.push([new URL(u).pathname, r.headers.get('content-type') ?? 'application/octet-stream', btoa(bin)]);
+      }
+      return out;
+    }, undefined);
+    const bodies = new Map(recorded.map(([path, type, b64]) => [path, { type, body: Buffer.from(b64, 'base64') }] as const));
+    if (bodies.size < 41) throw new Error(`recorded only ${bodies.size} of the page's 41 resources`);
+    const p = await plainServer(bodies);
+    plain = p.server;
+    const loadTime = async (pg: WebPage, url: string): Promise<number> => {
+      await pg.goto(url);
+      await galleryCompleteBoth(pg);
+      return pg.evaluate(() => {
+        const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        return n.loadEventEnd - n.startTime;
+      }, undefined);
+    };
+    const pWith = await b.newPage();
+    const pWithout = await b.newPage();
+    await loadTime(pWith, galleryUrl);
+    await loadTime(pWithout, `${p.origin}/p256/gallery.html`);
+    const withSession: number[] = [];
+    const without: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      withSession.push(await loadTime(pWith, galleryUrl));
+      without.push(await loadTime(pWithout, `${p.origin}/p256/gallery.html`));
+    }
+    report(`Firefox ESR ${b.version}`, 'blocking webRequest', withSession, without);
+  } finally {
+    if (plain) {
+      plain.closeAllConnections();
+      plain.close();
+    }
+    await b.close();
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('firefox') && process.argv.some((a) => a === '--browser' || a === '--browser=firefox')) return firefox();
   const server = await startServer(['--demo-password', PASSWORD, '--quiet']);
   const b = await launch();
   let plain: http.Server | undefined;
@@ -35,19 +126,9 @@ async function main(): Promise<void> {
     await page.goto(`${server.url}/p256/gallery.html`);
     await galleryComplete(page);
     await new Promise((r) => setTimeout(r, 300));
-    plain = http.createServer((req, res) => {
-      const hit = bodies.get(new URL(req.url ?? '/', 'http://x').pathname);
-      if (!hit) {
-        res.statusCode = 404;
-        res.end();
-        return;
-      }
-      res.setHeader('Content-Type', hit.type);
-      res.setHeader('Cache-Control', 'no-store');
-      res.end(hit.body);
-    });
-    await new Promise<void>((ok) => plain!.listen(0, '127.0.0.1', ok));
-    const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/p256/gallery.html`;
+    const served = await plainServer(bodies);
+    plain = served.server;
+    const plainUrl = `${served.origin}/p256/gallery.html`;
 
     const open = async (url: string) => {
       const p = await b.context.newPage();
@@ -74,14 +155,7 @@ async function main(): Promise<void> {
     }
     await pWith.close();
     await pWithout.close();
-    const mWith = median(withSession);
-    const mWithout = median(without);
-    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
-    console.log(`bench:browser — 40-subresource page, ${RUNS} reloads each, Chromium ${b.context.browser()?.version() ?? ''}`);
-    console.log(`  with Mutual session (CDP Fetch):  median ${mWith.toFixed(1)} ms   [${fmt(withSession)}]`);
-    console.log(`  same page, no authentication:     median ${mWithout.toFixed(1)} ms   [${fmt(without)}]`);
-    console.log(`  ratio (median with / without):    ${(mWith / mWithout).toFixed(2)}×  (+${((mWith - mWithout) / 41).toFixed(2)} ms per request)`);
-    console.log(JSON.stringify({ runs: RUNS, withSessionMs: withSession, withoutMs: without, medianWithMs: mWith, medianWithoutMs: mWithout, ratio: mWith / mWithout }));
+    report(`Chromium ${b.context.browser()?.version() ?? ''}`, 'CDP Fetch', withSession, without);
   } finally {
     if (plain) {
       plain.closeAllConnections();

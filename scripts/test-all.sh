@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: type check, unit + integration tests (Node), then the extension end-to-end in headless Chromium
-# against the real `mutual serve`. Installs Debian's Chromium (and redis-server) first if they are missing. Ends with one line
+# (and, for the dual-browser scenarios *.both.e2e.ts, headless firefox-esr) against the real `mutual serve`, and
+# `web-ext lint` on the Firefox build. Installs Debian's Chromium, firefox-esr and redis-server first if they are missing. Ends with one line
 # "N passed, N failed" over both suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,15 @@ sh scripts/ensure-redis.sh || echo "redis-server could not be installed: the Red
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json
 unit=$?
 
-sh scripts/ensure-chromium.sh && MUTUAL_TEST_HOOKS=1 npm run --silent build >/dev/null
+sh scripts/ensure-chromium.sh && sh scripts/ensure-firefox.sh && MUTUAL_TEST_HOOKS=1 npm run --silent build >/dev/null \
+  && MUTUAL_TEST_HOOKS=1 npm run --silent build:firefox >/dev/null
 build=$?
+lint=1
+if [ $build -eq 0 ]; then
+  npm run --silent lint:firefox
+  lint=$?
+  [ $lint -eq 0 ] || echo "web-ext lint: errors in dist-firefox/"
+fi
 e2e=1
 if [ $build -eq 0 ]; then
   npx vitest run -c vitest.e2e.config.ts --reporter=default --reporter=json --outputFile=.tmp/e2e.json
@@ -24,9 +32,9 @@ else
   echo "extension build or Chromium install failed: end-to-end tests not run"
 fi
 
-# Leave dist/ as a normal build (the e2e build carries test hooks).
-[ $build -eq 0 ] && npm run --silent build >/dev/null 2>&1
+# Leave dist/ and dist-firefox/ as normal builds (the e2e builds carry test hooks).
+[ $build -eq 0 ] && npm run --silent build >/dev/null 2>&1 && npm run --silent build:firefox >/dev/null 2>&1
 
 node scripts/test-summary.mjs .tmp/vitest.json .tmp/e2e.json
 summary=$?
-[ $unit -eq 0 ] && [ $build -eq 0 ] && [ $e2e -eq 0 ] && [ $summary -eq 0 ]
+[ $unit -eq 0 ] && [ $build -eq 0 ] && [ $lint -eq 0 ] && [ $e2e -eq 0 ] && [ $summary -eq 0 ]

@@ -9,35 +9,35 @@
  *   DISPLAY / WAYLAND_DISPLAY   where the browser window goes; without either, no browser is started.
  * Chromium runs with its sandbox, except as root (where Chromium refuses to start with it) or where this machine
  * cannot provide it (no user namespaces): then with --no-sandbox, and this script says so.
+ *
+ * `npm start -- --browser firefox`: the same with Debian's firefox-esr (installed with apt-get if missing) and
+ * the Firefox build (dist-firefox/, built here), loaded as a temporary add-on by `web-ext run`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const DIST = join(ROOT, 'dist');
+const DIST_FIREFOX = join(ROOT, 'dist-firefox');
 const PORT = process.env.MUTUAL_DEMO_PORT ?? process.env.PORT ?? '8080';
 
+function browserArg(): 'chromium' | 'firefox' {
+  const i = process.argv.indexOf('--browser');
+  const v = i >= 0 ? process.argv[i + 1] : process.argv.find((a) => a.startsWith('--browser='))?.slice('--browser='.length);
+  if (v === undefined || v === 'chromium' || v === 'chrome') return 'chromium';
+  if (v === 'firefox') return 'firefox';
+  throw new Error(`--browser: chromium or firefox, not ${v}`);
+}
+
 async function main(): Promise<number> {
+  if (browserArg() === 'firefox') return startFirefox();
   if (!existsSync(join(DIST, 'manifest.json'))) {
     console.error('dist/ is missing: run `npm run build` first (npm start does).');
     return 1;
   }
-  const server = spawn(process.execPath, [join(ROOT, 'bin/mutual.js'), 'serve', '--port', PORT], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((ok, ko) => {
-    server.stdout.on('data', (b: Buffer) => {
-      process.stdout.write(b);
-      const m = /listening on (\S+)/.exec(b.toString('utf8'));
-      if (m) ok(m[1]!);
-    });
-    server.once('exit', (code) => ko(new Error(`mutual serve exited (${code})`)));
-  });
-  const stop = () => {
-    if (server.exitCode === null) server.kill('SIGTERM');
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const { server, url, stop } = await startDemo();
 
   const display = process.env.DISPLAY ?? process.env.WAYLAND_DISPLAY;
   if (!display) {
@@ -86,6 +86,59 @@ The automated checks run headless: \`npm run e2e\`.`);
     server.once('exit', () => done());
   });
   await context.close().catch(() => undefined);
+  stop();
+  return 0;
+}
+
+async function startDemo() {
+  const server = spawn(process.execPath, [join(ROOT, 'bin/mutual.js'), 'serve', '--port', PORT], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((ok, ko) => {
+    server.stdout.on('data', (b: Buffer) => {
+      process.stdout.write(b);
+      const m = /listening on (\S+)/.exec(b.toString('utf8'));
+      if (m) ok(m[1]!);
+    });
+    server.once('exit', (code) => ko(new Error(`mutual serve exited (${code})`)));
+  });
+  const stop = () => {
+    if (server.exitCode === null) server.kill('SIGTERM');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { server, url, stop };
+}
+
+/** Firefox: firefox-esr (apt-get if missing), the Firefox build, then `web-ext run` with it as a temporary add-on. */
+async function startFirefox(): Promise<number> {
+  const ensure = spawnSync('sh', [join(ROOT, 'scripts/ensure-firefox.sh')], { cwd: ROOT, stdio: 'inherit' });
+  if (ensure.status !== 0) return 1;
+  const build = spawnSync('npm', ['run', '--silent', 'build:firefox'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0 || !existsSync(join(DIST_FIREFOX, 'manifest.json'))) {
+    console.error('the Firefox build failed (npm run build:firefox)');
+    return 1;
+  }
+  const { server, url, stop } = await startDemo();
+  const display = process.env.DISPLAY ?? process.env.WAYLAND_DISPLAY;
+  if (!display) {
+    console.log(`
+No display here, so no browser window can be shown. The demo server runs at ${url} (Ctrl+C stops it).
+To try the extension in Firefox:
+  * on a machine with a desktop: run \`npm start -- --browser firefox\` there; or
+  * here, with a virtual display: \`xvfb-run -a npm start -- --browser firefox\` (apt-get install xvfb); or
+  * in any Firefox 140+: about:debugging → This Firefox → "Load Temporary Add-on…" → ${join(DIST_FIREFOX, 'manifest.json')}
+    (or the .xpi from \`npm run package\`), then open ${url}/ — and allow it on all sites if Firefox asks.`);
+    await new Promise<void>((done) => server.once('exit', () => done()));
+    return 0;
+  }
+  const webExt = spawn(join(ROOT, 'node_modules/.bin/web-ext'), [
+    'run', '--no-config-discovery', '--source-dir', DIST_FIREFOX, '--firefox', '/usr/bin/firefox-esr', '--start-url', `${url}/`, '--no-reload',
+  ], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NO_UPDATE_NOTIFIER: '1' } });
+  console.log(`Firefox ESR opens at ${url}/ with the extension as a temporary add-on (web-ext run). Close it or press Ctrl+C to stop.`);
+  await new Promise<void>((done) => {
+    webExt.once('exit', () => done());
+    server.once('exit', () => done());
+  });
+  if (webExt.exitCode === null) webExt.kill('SIGTERM');
   stop();
   return 0;
 }

@@ -1,0 +1,312 @@
+/**
+ * Firefox adapter: blocking `webRequest` (Firefox keeps it in MV3; measured in ESR 140 and 153, see
+ * docs/browser-notes in the issue): every request of every tab passes through it, no attaching, no debugger.
+ *
+ * - Request stage (`onBeforeSendHeaders`, blocking): asks the core for the request's Authorization; the core
+ *   writes the nonce number to storage before it answers, so the header goes out only after that.
+ * - Response stage (`onHeadersReceived`, blocking): over HTTPS first reads the server certificate's DER with
+ *   `webRequest.getSecurityInfo(requestId, {rawDER: true})` (available here, before any byte of the body
+ *   reaches the page), then asks the core for a verdict on the status and headers:
+ *   - `continue`: the response goes on unchanged;
+ *   - `block`: the request is cancelled (the page gets a network error, never the body); a blocked *top-level
+ *     document* is then replaced by the extension's warning page (`tabs.update`: no web-accessible page needed);
+ *   - `fulfill`: `webRequest.filterResponseData` drops the server's body and writes the replacement, and the
+ *     response headers become the verdict's. Firefox cannot change a response's status code, so the status
+ *     stays the server's — harmless for documents (a browser renders a document whatever its status) and for
+ *     an equal status; a *subresource* whose replacement has another status (the core's transparent GET retry
+ *     after a 401-STALE re-key, answered 200) is redirected to its own URL instead, so the browser asks again,
+ *     with the fresh session, and that response is checked like any other (one more request, honest status).
+ * - The extension's own `fetch()` calls (the login exchange, the core's retries) pass through these
+ *   listeners too (browser-notes gotcha): they have no tab (`tabId` -1) and a moz-extension origin; both are
+ *   left alone. So are requests of no tab at all (a page's own service worker): they get no Authorization.
+ * - Tabs are always intercepted: `attach`/`detach` have nothing to do; `isAttached` is true for any tab.
+ *
+ * The certificate is also kept per tab and origin for {@link WebRequestBlockingInterceptor.certificate}, which
+ * today's core reads after the response; the response object itself carries it as {@link CertifiedResponse.certificate}.
+ */
+import type { HeaderEntry, InterceptedRequest, InterceptedResponse, Interceptor, InterceptorHandlers, RequestVerdict, ResponseVerdict } from './interceptor.ts';
+
+/** A header as webRequest gives it (`binaryValue` for non-UTF-8 values). */
+export interface WebRequestHeader {
+  name: string;
+  value?: string;
+  binaryValue?: number[];
+}
+
+/** The fields of webRequest event details this adapter reads. */
+export interface WebRequestDetails {
+  requestId: string;
+  url: string;
+  method: string;
+  tabId: number;
+  frameId: number;
+  type: string;
+  originUrl?: string;
+  documentUrl?: string;
+  requestHeaders?: WebRequestHeader[];
+  responseHeaders?: WebRequestHeader[];
+  statusCode?: number;
+  error?: string;
+}
+
+export interface BlockingResponse {
+  cancel?: boolean;
+  redirectUrl?: string;
+  requestHeaders?: WebRequestHeader[];
+  responseHeaders?: WebRequestHeader[];
+}
+
+export interface StreamFilterLike {
+  onstart?: (event: { data: ArrayBuffer }) => void;
+  ondata?: (event: { data: ArrayBuffer }) => void;
+  onstop?: (event: { data: ArrayBuffer }) => void;
+  onerror?: (event: { data: ArrayBuffer }) => void;
+  write(data: Uint8Array | ArrayBuffer): void;
+  close(): void;
+  disconnect(): void;
+}
+
+export interface SecurityInfoLike {
+  state: string;
+  certificates: Array<{ rawDER?: number[] }>;
+}
+
+interface BlockingEvent<D> {
+  addListener(f: (d: D) => Promise<BlockingResponse> | BlockingResponse | void, filter: { urls: string[]; types?: string[] }, extra?: string[]): void;
+}
+
+interface PlainEvent<D> {
+  addListener(f: (d: D) => void, filter: { urls: string[]; types?: string[] }): void;
+}
+
+/** The subset of Firefox's `browser.webRequest` (and `tabs.update`) the adapter uses. */
+export interface FirefoxWebRequestApi {
+  webRequest: {
+    onBeforeSendHeaders: BlockingEvent<WebRequestDetails>;
+    onHeadersReceived: BlockingEvent<WebRequestDetails>;
+    onErrorOccurred: PlainEvent<WebRequestDetails>;
+    filterResponseData(requestId: string): StreamFilterLike;
+    getSecurityInfo(requestId: string, options: { rawDER: boolean; certificateChain: boolean }): Promise<SecurityInfoLike>;
+  };
+  tabs: {
+    update(tabId: number, props: { url: string }): Promise<unknown>;
+  };
+  runtime: {
+    getURL(path: string): string;
+  };
+}
+
+/**
+ * A response as this adapter hands it to the core: what the {@link InterceptedResponse} has, plus the DER of the
+ * server's leaf certificate when the response came over HTTPS (read at headers time, before the page sees a
+ * byte). Optional: absent over HTTP, or when Firefox could not give it (then the core must decline
+ * `tls-server-end-point`, never guess).
+ */
+export interface CertifiedResponse extends InterceptedResponse {
+  certificate?: Uint8Array;
+}
+
+const URLS = ['http://*/*', 'https://*/*'];
+/** Certificates remembered per tab (for the core's after-the-fact `certificate()` question): a small bound. */
+const MAX_CERTS_PER_TAB = 16;
+/** Requests between their two stages (a bound: entries of requests Firefox never answered are dropped oldest first). */
+const MAX_IN_FLIGHT = 4096;
+
+function entries(h: readonly WebRequestHeader[] | undefined): HeaderEntry[] {
+  const out: HeaderEntry[] = [];
+  for (const x of h ?? []) if (typeof x.value === 'string') out.push({ name: x.name, value: x.value });
+  return out;
+}
+
+/** The request's own headers with Authorization replaced (binary-valued headers kept as they are). */
+function withAuthorizationHeader(h: readonly WebRequestHeader[] | undefined, authorization: string): WebRequestHeader[] {
+  const out = (h ?? []).filter((x) => x.name.toLowerCase() !== 'authorization');
+  out.push({ name: 'Authorization', value: authorization });
+  return out;
+}
+
+function originOfUrl(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+export class WebRequestBlockingInterceptor implements Interceptor {
+  readonly name = 'webrequest-blocking';
+  /** Blocking listeners of an event page: a request held while the page stops is failed by Firefox, not stranded. */
+  readonly restartStrandsRequests = false;
+  private handlers: InterceptorHandlers | undefined;
+  /** Requests seen at the request stage, by requestId (their headers are needed for a core retry). */
+  private readonly requests = new Map<string, InterceptedRequest>();
+  /** `${tabId} ${origin}` → DER of the last certificate seen for that origin in that tab. */
+  private readonly certs = new Map<number, Map<string, Uint8Array>>();
+  private ownOrigin: string | undefined;
+
+  constructor(private readonly api: () => FirefoxWebRequestApi) {}
+
+  start(h: InterceptorHandlers): void {
+    this.handlers = h;
+    const wr = this.api().webRequest;
+    wr.onBeforeSendHeaders.addListener((d) => this.onBeforeSendHeaders(d), { urls: URLS }, ['blocking', 'requestHeaders']);
+    wr.onHeadersReceived.addListener((d) => this.onHeadersReceived(d), { urls: URLS }, ['blocking', 'responseHeaders']);
+    wr.onErrorOccurred.addListener((d) => this.onErrorOccurred(d), { urls: URLS });
+  }
+
+  /** Our own requests (the extension's fetch()) and requests of no tab are not intercepted. */
+  private skip(d: WebRequestDetails): boolean {
+    if (d.tabId < 0) return true;
+    this.ownOrigin ??= this.api().runtime.getURL('');
+    const from = d.originUrl ?? d.documentUrl ?? '';
+    return from.startsWith(this.ownOrigin) || !/^https?:/i.test(d.url);
+  }
+
+  private request(d: WebRequestDetails): InterceptedRequest {
+    return {
+      id: d.requestId,
+      tabId: d.tabId,
+      url: d.url,
+      method: d.method,
+      headers: entries(d.requestHeaders),
+      mainFrame: d.type === 'main_frame',
+      document: d.type === 'main_frame' || d.type === 'sub_frame',
+    };
+  }
+
+  private async onBeforeSendHeaders(d: WebRequestDetails): Promise<BlockingResponse> {
+    const h = this.handlers;
+    if (!h || this.skip(d)) return {};
+    const req = this.request(d);
+    // Redirects keep the requestId in Firefox: each hop is a new request for the core.
+    this.requests.set(d.requestId, req);
+    while (this.requests.size > MAX_IN_FLIGHT) this.requests.delete(this.requests.keys().next().value!);
+    let v: RequestVerdict;
+    try {
+      v = await h.onRequest(req);
+    } catch {
+      v = { kind: 'continue' };
+    }
+    if (v.kind === 'block') {
+      this.requests.delete(d.requestId);
+      return { cancel: true };
+    }
+    if (v.authorization === undefined) return {};
+    return { requestHeaders: withAuthorizationHeader(d.requestHeaders, v.authorization) };
+  }
+
+  private async readCertificate(d: WebRequestDetails): Promise<Uint8Array | undefined> {
+    if (!d.url.startsWith('https:')) return undefined;
+    try {
+      const info = await this.api().webRequest.getSecurityInfo(d.requestId, { rawDER: true, certificateChain: false });
+      const der = info.certificates[0]?.rawDER;
+      if (!Array.isArray(der) || der.length === 0) return undefined;
+      const bytes = Uint8Array.from(der);
+      const origin = originOfUrl(d.url);
+      if (origin !== undefined) {
+        let m = this.certs.get(d.tabId);
+        if (!m) this.certs.set(d.tabId, (m = new Map()));
+        m.delete(origin);
+        m.set(origin, bytes);
+        while (m.size > MAX_CERTS_PER_TAB) m.delete(m.keys().next().value!);
+      }
+      return bytes;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async onHeadersReceived(d: WebRequestDetails): Promise<BlockingResponse> {
+    const h = this.handlers;
+    if (!h || this.skip(d)) return {};
+    const req = this.requests.get(d.requestId) ?? this.request(d);
+    this.requests.delete(d.requestId);
+    const certificate = await this.readCertificate(d);
+    const res: CertifiedResponse = {
+      ...req,
+      status: d.statusCode ?? 0,
+      responseHeaders: entries(d.responseHeaders),
+      ...(certificate ? { certificate } : {}),
+    };
+    let v: ResponseVerdict;
+    try {
+      v = await h.onResponse(res);
+    } catch {
+      v = { kind: 'block' }; // fail closed: an unchecked response never reaches the page
+    }
+    return this.apply(res, v);
+  }
+
+  private apply(res: CertifiedResponse, v: ResponseVerdict): BlockingResponse {
+    if (v.kind === 'continue') return {};
+    if (v.kind === 'block') {
+      if (res.mainFrame) {
+        const warning = `${this.api().runtime.getURL('pages/warning.html')}?tab=${res.tabId}`;
+        // After the cancel has taken effect, so the warning page is not itself cancelled by this request's end.
+        setTimeout(() => void this.api().tabs.update(res.tabId, { url: warning }).catch(() => undefined), 0);
+      }
+      return { cancel: true };
+    }
+    if (v.status !== res.status && !res.document && (res.method === 'GET' || res.method === 'HEAD')) {
+      // The replacement has another status than the server's answer and Firefox cannot change a status: ask
+      // again (the session is keyed now), see the module comment.
+      return { redirectUrl: res.url };
+    }
+    let filter: StreamFilterLike;
+    try {
+      filter = this.api().webRequest.filterResponseData(res.id);
+    } catch {
+      return { cancel: true }; // the body cannot be replaced: it must not reach the page either
+    }
+    const body = v.body;
+    filter.ondata = () => undefined; // the server's bytes are dropped
+    filter.onstart = () => {
+      try {
+        if (body.byteLength > 0) filter.write(body);
+        filter.close();
+      } catch {
+        filter.disconnect();
+      }
+    };
+    filter.onstop = () => undefined;
+    filter.onerror = () => undefined;
+    return { responseHeaders: v.headers.map((x) => ({ name: x.name, value: x.value })) };
+  }
+
+  private onErrorOccurred(d: WebRequestDetails): void {
+    const h = this.handlers;
+    if (!h || this.skip(d)) return;
+    const req = this.requests.get(d.requestId) ?? this.request(d);
+    this.requests.delete(d.requestId);
+    try {
+      h.onRequestFailed(req, d.error ?? 'error');
+    } catch {
+      /* nothing to release: Firefox already ended the request */
+    }
+  }
+
+  isAttached(tabId: number): boolean {
+    return tabId >= 0;
+  }
+
+  attach(tabId: number): Promise<boolean> {
+    return Promise.resolve(tabId >= 0);
+  }
+
+  async detach(): Promise<void> {
+    /* every tab is always intercepted */
+  }
+
+  async certificate(tabId: number, origin: string): Promise<Uint8Array | undefined> {
+    return this.certs.get(tabId)?.get(origin);
+  }
+
+  networkEnabled(): boolean {
+    return true;
+  }
+
+  /** The tab is gone: forget its certificates. */
+  forgetTab(tabId: number): void {
+    this.certs.delete(tabId);
+  }
+}
