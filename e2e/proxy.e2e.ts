@@ -10,23 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { makePng, makeSvg } from '../src/server/demo-site.ts';
+import { GALLERY_SCRIPT, makePng, makeSvg } from '../src/server/demo-site.ts';
 import { appendVerifier, makeVerifier } from '../src/server/verifier-file.ts';
 import {
   duplicateNonces, galleryComplete, launch, logIn, PASSWORD, requestLog, serverStatus, startMutual, tabStatus, type Browser, type MutualServer,
 } from './support/harness.ts';
 
 const IMAGES = 38;
-const SCRIPT = `(function(){
-  var s=document.getElementById('script-status');
-  if(s){s.textContent='The script (a protected subresource) ran.';s.className='loaded';}
-  window.addEventListener('load',function(){
-    var imgs=[].slice.call(document.querySelectorAll('img'));
-    var ok=imgs.filter(function(i){return i.complete&&i.naturalWidth>0;}).length;
-    document.getElementById('image-count').textContent=ok+' of '+imgs.length+' images loaded';
-  });
-})();`;
-
 /** The site behind the proxy: it knows nothing about Mutual and trusts X-Mutual-User (from the proxy only). */
 function upstreamApp(seen: Array<{ path: string; user: string | undefined }>): http.Server {
   return http.createServer((req, res) => {
@@ -44,12 +34,12 @@ function upstreamApp(seen: Array<{ path: string; user: string | undefined }>): h
     if (path === '/account/gallery.html') {
       const imgs = Array.from({ length: IMAGES }, (_, i) => `<img alt="" src="/account/res/img-${i + 1}.${(i + 1) % 2 === 1 ? 'svg' : 'png'}">`).join('');
       return send('text/html; charset=utf-8', `<!doctype html><title>Gallery</title><link rel="stylesheet" href="/account/res/style.css">` +
-        `<p id="script-status">not run</p><p id="image-count"></p>${imgs}<script src="/account/res/app.js"></script>`);
+        `<p id="script-status">not run</p><p id="image-count"></p><div class="grid">${imgs}</div><script src="/account/res/app.js"></script>`);
     }
     const m = /^\/account\/res\/img-(\d+)\.(svg|png)$/.exec(path);
     if (m) return m[2] === 'svg' ? send('image/svg+xml', makeSvg(Number(m[1]))) : send('image/png', makePng(Number(m[1])));
     if (path === '/account/res/style.css') return send('text/css', 'img{width:32px;height:32px}');
-    if (path === '/account/res/app.js') return send('text/javascript', SCRIPT);
+    if (path === '/account/res/app.js') return send('text/javascript', GALLERY_SCRIPT);
     res.statusCode = 404;
     res.end('not found');
   });

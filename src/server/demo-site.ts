@@ -67,7 +67,8 @@ header{border-bottom:1px solid #ccd;margin-bottom:1rem}code{background:#eef;padd
 #script-status{padding:.5rem;border-radius:4px;background:#fdecea}#script-status.loaded{background:#e6f4ea}
 `;
 
-const SCRIPT = `(function(){
+/** The gallery page's script: marks #script-status and counts the loaded `.grid img` into #image-count. */
+export const GALLERY_SCRIPT = `(function(){
   var s=document.getElementById('script-status');
   if(s){s.textContent='The script (a protected subresource) ran.';s.className='loaded';}
   window.addEventListener('load',function(){
@@ -136,7 +137,7 @@ export function createDemoSite(options: DemoSiteOptions): (req: IncomingMessage,
     else images.set(`img-${i}.png`, { type: 'image/png', body: makePng(i) });
   }
   images.set('style.css', { type: 'text/css; charset=utf-8', body: STYLE });
-  images.set('app.js', { type: 'text/javascript; charset=utf-8', body: SCRIPT });
+  images.set('app.js', { type: 'text/javascript; charset=utf-8', body: GALLERY_SCRIPT });
 
   const home = (): string => {
     const rows = options.areas

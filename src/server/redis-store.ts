@@ -31,9 +31,11 @@ import {
 } from './session-store.ts';
 import type { AlgorithmName } from '../crypto/algorithms.ts';
 
+// Times in the scripts are Redis's own clock (TIME) in microseconds: sorted-set scores (expiry) then order
+// sessions by creation even within one millisecond, as the in-memory table's queues do. TTLs are in ms.
 const CREATE = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local P, R, A, S = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local prefix, sid, life = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local maxPending, maxSessions = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -54,7 +56,7 @@ while redis.call('ZCARD', P) + redis.call('ZCARD', R) + redis.call('ZCARD', A) >
   if redis.call('ZCARD', R) > 0 then evict(R) elseif redis.call('ZCARD', P) > 0 then evict(P) else evict(A) end
 end
 if redis.call('EXISTS', S) == 1 then return {-1, evicted, expired} end
-local exp = now + life
+local exp = now + life * 1000
 redis.call('HSET', S, 'st', 'k', 'sp', ARGV[6], 'user', ARGV[7], 'fake', ARGV[8], 'kc1', ARGV[9], 'ks1', ARGV[10],
   'z', ARGV[11], 'ncmax', ARGV[12], 'ncw', ARGV[13], 'lnc', 0, 'acc', 0, 'exp', exp)
 redis.call('PEXPIRE', S, life)
@@ -68,7 +70,7 @@ return {1, evicted, expired}
 
 const VERIFY = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local S, N, P, R, A = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local sid = ARGV[1]
 local h = redis.call('HMGET', S, 'st', 'sp', 'fake', 'ncmax', 'ncw', 'lnc', 'exp')
@@ -79,7 +81,8 @@ local function kill()
   redis.call('ZREM', R, sid)
   redis.call('ZREM', A, sid)
 end
-local function keep(z, ms)
+local function keep(z, us)
+  local ms = math.max(1, math.floor(us / 1000))
   if redis.call('PTTL', z) < ms then redis.call('PEXPIRE', z, ms) end
 end
 local exp = tonumber(h[7])
@@ -111,7 +114,7 @@ if nc > lnc then
   redis.call('HSET', S, 'lnc', nc)
 end
 redis.call('SETBIT', N, nc % w, 1)
-redis.call('PEXPIRE', N, exp - now)
+redis.call('PEXPIRE', N, math.max(1, math.floor((exp - now) / 1000)))
 redis.call('HINCRBY', S, 'acc', 1)
 if st == 'k' then
   redis.call('HSET', S, 'st', 'a')
@@ -125,7 +128,7 @@ return {'accepted'}
 
 const SWEEP = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local n = 0
 for _, z in ipairs(KEYS) do n = n + redis.call('ZREMRANGEBYSCORE', z, '-inf', now) end
 return n
