@@ -39,7 +39,10 @@ async function setup(misbehave: Misbehaviour = 'none') {
 
 let ids = 0;
 function request(tabId: number, path: string, mainFrame = false): InterceptedRequest {
-  return { id: `r${++ids}`, tabId, url: `${ORIGIN}${path}`, method: 'GET', headers: [{ name: 'Accept', value: '*/*' }], mainFrame, document: mainFrame };
+  return {
+    id: `r${++ids}`, tabId, url: `${ORIGIN}${path}`, method: 'GET', headers: [{ name: 'Accept', value: '*/*' }], mainFrame, document: mainFrame,
+    requester: { origin: ORIGIN, topOrigin: ORIGIN },
+  };
 }
 
 async function logIn(s: Awaited<ReturnType<typeof setup>>, tabId = 1) {

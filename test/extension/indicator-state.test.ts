@@ -28,7 +28,7 @@ describe('the verified state does not outlive the verified document', () => {
     // evil.example's content script asks for the indicator: it must not get the phrase (today it gets
     // { show: true, host: '127.0.0.1:8080', realm: 'test', username: 'alice', phrase: 'cobalt meadow raven 42' }).
     const r = await route({ type: 'indicator' }, 'content-script', {
-      core: s.core, local: s.local, activeTabId: async () => 1,
+      core: s.core, local: s.local, activeTabId: async () => 1, indicatorPage: 'chrome-extension://x/pages/indicator.html',
       sender: { id: 'x', url: EVIL, tab: { id: 1, windowId: 1, active: true } },
     });
     expect(r).toEqual({ ok: true, value: { show: false } });
@@ -48,7 +48,7 @@ describe('the verified state does not outlive the verified document', () => {
 
 describe('the personal phrase stays out of the page', () => {
   const ctx = (s: Awaited<ReturnType<typeof setup>>, url: string, extra: Record<string, unknown> = {}) => ({
-    core: s.core, local: s.local, activeTabId: async () => 1,
+    core: s.core, local: s.local, activeTabId: async () => 1, indicatorPage: 'chrome-extension://x/pages/indicator.html',
     sender: { id: 'x', url, tab: { id: 1, windowId: 1, active: true, url }, ...extra },
   });
 
@@ -68,7 +68,7 @@ describe('the personal phrase stays out of the page', () => {
   it('the indicator frame gets the phrase only while the tab shows a page of the verified session', async () => {
     const s = await verifiedTab();
     const frame = (tabUrl: string) => route({ type: 'indicator-frame' }, 'extension-page', {
-      core: s.core, local: s.local, activeTabId: async () => 1,
+      core: s.core, local: s.local, activeTabId: async () => 1, indicatorPage: 'chrome-extension://x/pages/indicator.html',
       sender: { id: 'x', url: 'chrome-extension://x/pages/indicator.html', tab: { id: 1, windowId: 1, active: true, url: tabUrl } },
     });
     const ok = await frame(`${ORIGIN}/`);

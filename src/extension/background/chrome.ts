@@ -88,6 +88,9 @@ export interface ChromeApi {
     onRemoved: ChromeEvent<(tabId: number) => void>;
     onUpdated: ChromeEvent<(tabId: number, change: { status?: string; url?: string }, tab: Tab) => void>;
   };
+  webNavigation: {
+    onCommitted: ChromeEvent<(d: { tabId: number; frameId: number; url: string; documentLifecycle?: string }) => void>;
+  };
   windows: {
     create(o: { url: string; type: 'popup' | 'normal'; width?: number; height?: number; focused?: boolean }): Promise<{ id?: number }>;
   };

@@ -11,18 +11,32 @@ import { EngineHost } from './engine.ts';
 import { handlers, route, trustOf } from './handlers.ts';
 import { CdpFetchInterceptor } from './interceptors/cdp-fetch.ts';
 import { randomPhrase } from './phrase.ts';
-import { localStore, sessionStore } from './storage.ts';
+import { privateStringItem } from './phrase-store.ts';
+import { localStore, sessionStore, type LocalStore } from './storage.ts';
 
 /** Replaced at build time (vite.config.ts `define`). */
 declare const __MUTUAL_TEST_HOOKS__: boolean;
 
 const api = chromeApi();
 const store = sessionStore(() => api.storage.session);
-const local = localStore(() => api.storage.local);
+// The phrase lives in the extension origin's IndexedDB, where no content script can read it (phrase-store.ts).
+const local: LocalStore = { phrase: privateStringItem('phrase') };
+/** Builds before issue 7 kept the phrase in storage.local (readable by content scripts): move it, once. */
+async function migratePhrase(): Promise<void> {
+  const old = localStore(() => api.storage.local);
+  const phrase = await old.phrase.get();
+  if (phrase === '') return;
+  if ((await local.phrase.get()) === '') await local.phrase.set(phrase);
+  await api.storage.local.remove('phrase');
+}
 const interceptor = new CdpFetchInterceptor(chromeApi);
 const port = chromePort(chromeApi);
 
 async function init(): Promise<MutualBackground> {
+  await migratePhrase().catch(() => undefined);
+  // storage.session holds session keys, pi and pending logins: the extension's own pages and worker only
+  // (Chromium's default, made explicit; content scripts must never read it).
+  await api.storage.session.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
   const host = await EngineHost.load(store, { random: webRandom, now: Date.now }, { pendingBeforeSend: !interceptor.restartStrandsRequests });
   const core = new MutualBackground(host, store, local, interceptor, port);
   await core.restore().catch(() => undefined);
@@ -66,6 +80,7 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
           const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
           return tab?.id;
         },
+        indicatorPage: api.runtime.getURL('pages/indicator.html'),
       }, handlers),
     )
     .catch(() => ({ ok: false, code: 'ERR_EXT_INTERNAL', message: 'internal error' }))
@@ -77,6 +92,12 @@ api.runtime.onInstalled.addListener(() => {
   void (async () => {
     if ((await local.phrase.get()) === '') await local.phrase.set(randomPhrase(webRandom));
   })().catch(() => undefined);
+});
+
+// "Verified" belongs to a committed document (rule R3): the top frame's commits, as the browser reports them.
+api.webNavigation.onCommitted.addListener((d) => {
+  if (d.frameId !== 0 || (d.documentLifecycle !== undefined && d.documentLifecycle !== 'active')) return;
+  void ready.then((c) => c.onCommitted(d.tabId, d.url)).catch(() => undefined);
 });
 
 api.tabs.onRemoved.addListener((tabId) => void ready.then((c) => c.onTabRemoved(tabId)));

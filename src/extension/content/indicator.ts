@@ -15,8 +15,9 @@ let shown = false;
 
 async function show(): Promise<void> {
   if (shown) return;
-  const r = await ask('indicator', {});
-  if (!r.ok || !r.value.show || shown) return;
+  // Ask for a frame token: the indicator frame proves with it that it is this (top, verified) document's own.
+  const r = await ask('indicator', { frame: true });
+  if (!r.ok || !r.value.show || r.value.frameToken === undefined || shown) return;
   shown = true;
   const host = document.createElement('div');
   host.style.cssText = 'all:initial !important;position:fixed !important;right:12px !important;bottom:12px !important;z-index:2147483647 !important;';
@@ -28,7 +29,7 @@ async function show(): Promise<void> {
   const wrap = document.createElement('div');
   wrap.className = 'wrap';
   const frame = document.createElement('iframe');
-  frame.src = chromeApi().runtime.getURL('pages/indicator.html');
+  frame.src = `${chromeApi().runtime.getURL('pages/indicator.html')}#${r.value.frameToken}`;
   frame.title = t('indicatorVerified');
   const close = document.createElement('button');
   close.type = 'button';
