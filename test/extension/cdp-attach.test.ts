@@ -33,7 +33,7 @@ describe('CDP attach', () => {
     const interceptor = new CdpFetchInterceptor(() => chrome.api);
     expect(await interceptor.attach(3, { network: false })).toBe(true);
     expect(chrome.commands).toEqual([
-      'attach', 'Fetch.enable', 'Page.getFrameTree', 'Network.enable',
+      'attach', 'Fetch.enable', 'Page.enable', 'Page.getFrameTree', 'Network.enable',
       'Network.setBypassServiceWorker(true)', 'Network.setCacheDisabled(true)',
     ]);
     expect(interceptor.networkEnabled(3)).toBe(true);

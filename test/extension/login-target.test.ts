@@ -51,6 +51,8 @@ describe('the credentials go to the host the user was shown', () => {
     expect(s.core.tabStatus(1).state).not.toBe('verified');
     expect((await s.core.indicator(1)).show).toBe(false);
     expect((await roundTrip(s, request(1, `${A}/`, true))).response.kind).toBe('continue');
+    expect(s.core.tabStatus(1).state).not.toBe('verified'); // verified response, document not committed yet
+    s.core.onCommitted(1, `${A}/`);
     expect(s.core.tabStatus(1).state).toBe('verified');
   });
 });

@@ -16,7 +16,7 @@ function ctx(core: Partial<MutualBackground>, tabId?: number): HandlerContext {
   return {
     core: core as MutualBackground,
     local: localStore(() => memoryArea()),
-    sender: tabId === undefined ? { id: ID, url: `${ORIGIN}popup/index.html` } : { id: ID, url: 'https://example.com/', tab: { id: tabId, windowId: 1, active: true } },
+    sender: tabId === undefined ? { id: ID, url: `${ORIGIN}popup/index.html` } : { id: ID, url: 'https://example.com/', frameId: 0, tab: { id: tabId, windowId: 1, active: true } },
     activeTabId: async () => 7, indicatorPage: 'chrome-extension://x/pages/indicator.html',
   };
 }
