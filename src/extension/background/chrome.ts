@@ -46,6 +46,8 @@ export interface MessageSender {
   frameId?: number;
   /** Chromium 106+: 'active', 'prerender', 'cached' or 'pending_deletion'. */
   documentLifecycle?: string;
+  /** Chromium 106+: the sender document's id (the same id webNavigation.onCommitted reports). */
+  documentId?: string;
 }
 
 export interface StorageArea {
@@ -89,7 +91,7 @@ export interface ChromeApi {
     onUpdated: ChromeEvent<(tabId: number, change: { status?: string; url?: string }, tab: Tab) => void>;
   };
   webNavigation: {
-    onCommitted: ChromeEvent<(d: { tabId: number; frameId: number; url: string; documentLifecycle?: string }) => void>;
+    onCommitted: ChromeEvent<(d: { tabId: number; frameId: number; url: string; documentLifecycle?: string; documentId?: string }) => void>;
   };
   windows: {
     create(o: { url: string; type: 'popup' | 'normal'; width?: number; height?: number; focused?: boolean }): Promise<{ id?: number }>;

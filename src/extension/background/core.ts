@@ -141,8 +141,8 @@ export class MutualBackground {
   }
 
   /** The tab's top-level document committed (webNavigation.onCommitted, frame 0). */
-  onCommitted(tabId: number, url: string): void {
-    this.tabs.onCommitted(tabId, url);
+  onCommitted(tabId: number, url: string, documentId?: string): void {
+    this.tabs.onCommitted(tabId, url, documentId);
   }
 
   tab(tabId: number): TabRecord {
@@ -229,10 +229,10 @@ export class MutualBackground {
   }
 
   /** The content script's question (see Views.indicator); `frameId` defaults to the top frame for callers that only have a URL. */
-  async indicator(tabId: number, pageUrl?: string, frameId = 0, frame = false): Promise<IndicatorView> {
+  async indicator(tabId: number, pageUrl?: string, frameId = 0, frame = false, documentId?: string): Promise<IndicatorView> {
     const url = pageUrl ?? this.tabs.peek(tabId)?.committedUrl;
     if (url === undefined) return { show: false };
-    const sender: IndicatorSender = { tabId, url, frameId };
+    const sender: IndicatorSender = { tabId, url, frameId, ...(documentId !== undefined ? { documentId } : {}) };
     return this.views.indicator(sender, frame);
   }
 

@@ -54,7 +54,7 @@ export const handlers: Handlers = {
     // prerendered page).
     if (tabId === undefined || ctx.sender.url === undefined || ctx.sender.frameId === undefined) return { show: false };
     if (ctx.sender.documentLifecycle !== undefined && ctx.sender.documentLifecycle !== 'active') return { show: false };
-    return ctx.core.indicator(tabId, ctx.sender.url, ctx.sender.frameId, req.frame === true);
+    return ctx.core.indicator(tabId, ctx.sender.url, ctx.sender.frameId, req.frame === true, ctx.sender.documentId);
   },
   async 'indicator-frame'(req, ctx) {
     // The indicator's own extension frame, inside the tab: it must be our indicator page, and it proves with the

@@ -97,7 +97,7 @@ api.runtime.onInstalled.addListener(() => {
 // "Verified" belongs to a committed document (rule R3): the top frame's commits, as the browser reports them.
 api.webNavigation.onCommitted.addListener((d) => {
   if (d.frameId !== 0 || (d.documentLifecycle !== undefined && d.documentLifecycle !== 'active')) return;
-  void ready.then((c) => c.onCommitted(d.tabId, d.url)).catch(() => undefined);
+  void ready.then((c) => c.onCommitted(d.tabId, d.url, d.documentId)).catch(() => undefined);
 });
 
 api.tabs.onRemoved.addListener((tabId) => void ready.then((c) => c.onTabRemoved(tabId)));

@@ -76,6 +76,8 @@ export interface TabRecord {
   committedUrl?: string;
   /** Counts the tab's top-level commits: identifies "the current document" (indicator tokens, counters). */
   docSeq: number;
+  /** The committed top-level document's id, where the browser gives one (Chromium's documentId). */
+  documentId?: string;
   /** sessionKey of the session this tab's committed document was verified with. */
   sessionKey?: string;
   /** A verified main-frame response whose document has not committed yet. */
@@ -86,7 +88,7 @@ export interface TabRecord {
   /** Epoch ms of the last automatic reload (no reload loops). */
   lastAutoReload?: number;
   /** One-time token handed to this tab's top-frame content script for its indicator frame (views.ts). */
-  indicatorToken?: { token: string; docSeq: number; at: number };
+  indicatorToken?: { token: string; docSeq: number; documentId?: string; at: number };
 }
 
 /** A login the background waits for (or offers) on a tab: what the UI shows and what the engine resumes. */

@@ -128,11 +128,13 @@ export class Tabs {
    * The browser committed a new top-level document in the tab (webNavigation.onCommitted, frame 0). Verified
    * only if it is the document a verified response announced; any other document starts from zero.
    */
-  onCommitted(tabId: number, url: string): void {
+  onCommitted(tabId: number, url: string, documentId?: string): void {
     const t = this.records.get(tabId);
     if (!t) return;
     t.docSeq++;
     t.committedUrl = url;
+    if (documentId !== undefined) t.documentId = documentId;
+    else delete t.documentId;
     delete t.indicatorToken;
     const e = t.expect;
     delete t.expect;

@@ -10,6 +10,7 @@ import type { EngineHost } from './engine.ts';
 import type { Logins } from './login.ts';
 import type { LocalStore } from './storage.ts';
 import type { Tabs } from './tabs.ts';
+import { note } from './trace.ts';
 import { hostOf, serverOfUrl } from './urls.ts';
 import type { IndicatorView, SessionView, TabStatusView } from '../shared/messages.ts';
 
@@ -41,6 +42,8 @@ export interface IndicatorSender {
   url: string;
   /** The sender's frame id (0: the top frame). */
   frameId: number;
+  /** The sender document's id, where the browser gives one: must be the committed, verified document's. */
+  documentId?: string;
 }
 
 export class Views {
@@ -103,13 +106,17 @@ export class Views {
     const key = t?.sessionKey;
     const s = key === undefined ? undefined : this.host.client.state.sessions[key];
     if (!t || t.state !== 'verified' || !s?.keys) return { show: false };
+    // A document other than the committed, verified one (e.g. the next page, whose commit the worker has not
+    // heard of yet) gets nothing; its content script asks again shortly.
+    if (sender.documentId !== undefined && t.documentId !== undefined && sender.documentId !== t.documentId) return { show: false };
     if (!this.pageInSession(s, sender.url)) return { show: false };
     const v: IndicatorView = { show: true, host: hostOf(sender.url), realm: s.realm.realm, username: s.username };
     if (frame) {
       const token = Array.from(this.random(16), (b) => b.toString(16).padStart(2, '0')).join('');
-      t.indicatorToken = { token, docSeq: t.docSeq, at: this.now() };
+      t.indicatorToken = { token, docSeq: t.docSeq, at: this.now(), ...(t.documentId !== undefined ? { documentId: t.documentId } : {}) };
       this.tabs.save();
       v.frameToken = token;
+      note(`indicator ${sender.tabId}: token issued`);
     }
     return v;
   }
@@ -121,8 +128,15 @@ export class Views {
   async indicatorFrame(tabId: number, tabUrl: string | undefined, token: string | undefined): Promise<IndicatorView> {
     const t = this.tabs.peek(tabId);
     const issued = t?.indicatorToken;
-    if (!t || !issued || tabUrl === undefined || token === undefined) return { show: false };
-    if (issued.token !== token || issued.docSeq !== t.docSeq || this.now() - issued.at > INDICATOR_TOKEN_TTL_MS) return { show: false };
+    const refuse = (why: string): IndicatorView => {
+      note(`indicator-frame ${tabId}: refused (${why})`);
+      return { show: false };
+    };
+    if (!t || !issued || tabUrl === undefined || token === undefined) return refuse(!issued ? 'no token issued' : 'no token');
+    if (issued.token !== token || this.now() - issued.at > INDICATOR_TOKEN_TTL_MS) return refuse('wrong or expired token');
+    // Still the same document: the same browser document id where there is one, else no commit since.
+    const same = issued.documentId !== undefined ? issued.documentId === t.documentId : issued.docSeq === t.docSeq;
+    if (!same) return refuse('another document committed');
     delete t.indicatorToken;
     this.tabs.save();
     const v = this.indicator({ tabId, url: tabUrl, frameId: 0 });

@@ -12,8 +12,17 @@ import { ask } from '../shared/ask.ts';
 import { t } from '../shared/i18n.ts';
 
 let shown = false;
+let asking: Promise<void> | undefined;
 
-async function show(): Promise<void> {
+/** One question at a time: each answer's frame token replaces the previous one in the background. */
+function show(): Promise<void> {
+  asking ??= showOnce().finally(() => {
+    asking = undefined;
+  });
+  return asking;
+}
+
+async function showOnce(): Promise<void> {
   if (shown) return;
   // Ask for a frame token: the indicator frame proves with it that it is this (top, verified) document's own.
   const r = await ask('indicator', { frame: true });
