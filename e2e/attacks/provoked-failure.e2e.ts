@@ -56,6 +56,7 @@ test('3: fetch(M, {mode: "no-cors"}) from another origin → M\'s session intact
     `trust rule "a page cannot provoke a failure: only a response to a request the extension authenticated for the session's own documents can suspend a realm" broke — ${what}\n` +
     `requests at M during the attack:\n${fromE}\n--- extension trace:\n${trace}`;
 
+  expect(m.seen.slice(from).filter((r) => r.mode === 'no-cors').length, msg('the test is void: the no-cors fetches never reached M')).toBeGreaterThanOrEqual(3);
   const sessions = (await message<SessionRow[]>(b, { type: 'sessions' })).value ?? [];
   const s = sessions.find((x) => x.realm === m.realmOf('/p256/'));
   expect(s?.active, msg(`M's realm was suspended or logged out (sessions: ${JSON.stringify(sessions)})`)).toBe(true);
