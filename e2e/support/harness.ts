@@ -310,3 +310,27 @@ export async function logIn(b: Browser, page: Page, user = 'alice', password = P
   await ui.close();
   return tabId;
 }
+
+/**
+ * Every login UI the extension opens from now on (its action popup or a pages/login.html window), whoever
+ * opens it — pages the test opens itself with submitLogin are listed too, so count around them.
+ */
+export function watchLoginUis(b: Browser): { urls(): string[]; count(): number } {
+  const pages: Page[] = [];
+  const onPage = (p: Page) => pages.push(p);
+  b.context.on('page', onPage);
+  const isLoginUi = (u: string) => u.startsWith(`chrome-extension://${b.extensionId}/`) && /\/(pages\/login\.html|popup\/)/.test(u);
+  const urls = () => pages.map((p) => p.url()).filter(isLoginUi);
+  return { urls, count: () => urls().length };
+}
+
+/** Stop the extension's service worker (CDP ServiceWorker.stopAllWorkers, from the probe page). */
+export async function stopServiceWorker(b: Browser): Promise<void> {
+  const cdp = await b.context.newCDPSession(await b.probe());
+  try {
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
