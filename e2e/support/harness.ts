@@ -179,6 +179,8 @@ export async function badge(b: Browser, tabId: number): Promise<string> {
 
 export interface TabStatus {
   state: string;
+  url?: string;
+  host?: string;
   requestsVerified: number;
   session?: { key: string; username: string; active: boolean; algorithm: string; validation: string };
   login?: { reason: string; optional: boolean; realm: string };
