@@ -1,6 +1,6 @@
 /**
  * e2e harness: the real `mutual serve` (bin/mutual.js) as a child process, Debian's Chromium with the built
- * extension from dist/ through playwright-core (launch line from ../shared/docs/browser-notes.md), and
+ * extension from dist/ through playwright-core (launch line from docs/browser-notes.md), and
  * helpers to drive the login UI at its stable path pages/login.html?tab=<tabId>.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,7 +1,7 @@
 /**
  * The server decision procedure of RFC 8120 §11 as `node:http` middleware `(req, res, next)`, with the
  * session table of session-table.ts, nonce numbers per RFC 8120 §6, RFC 8053 §3 optional authentication and
- * §4 Authentication-Control; project decisions of docs/mutual-protocol.md §3.4–§3.6 (fake sessions, nonce
+ * §4 Authentication-Control; project decisions of docs/protocol-decisions.md §3.4–§3.6 (fake sessions, nonce
  * rules, server identity from the configured origin — never from the Host header).
  *
  * For a request to a protected path the handler either answers itself (401-INIT, 401-STALE, 401-KEX-S1,
@@ -79,7 +79,7 @@ export const MISBEHAVIOURS: readonly Misbehaviour[] = ['wrong-vks', 'omit-authen
 export interface MutualHandlerOptions {
   /**
    * The server's public origin (`https://www.example.com`): the only source of vh for validation=host and of
-   * the default auth-scope (docs/mutual-protocol.md §3.6). Never taken from the Host header.
+   * the default auth-scope (docs/protocol-decisions.md §3.6). Never taken from the Host header.
    */
   origin: string;
   areas: readonly ProtectedArea[];
@@ -96,7 +96,7 @@ export interface MutualHandlerOptions {
   statusPath?: string | false;
   /** One line per request; default: none. */
   log?: (line: string) => void;
-  /** Longest Authorization field accepted (default 16384 octets, docs/mutual-protocol.md §3.8); longer → 400. */
+  /** Longest Authorization field accepted (default 16384 octets, docs/protocol-decisions.md §3.8); longer → 400. */
   maxAuthorizationLength?: number;
   /** Body of the handler's own 401 responses (HTML). */
   unauthorizedBody?: (info: { area: ProtectedArea; reason: string }) => string;

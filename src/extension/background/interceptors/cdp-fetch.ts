@@ -238,7 +238,7 @@ export class CdpFetchInterceptor implements Interceptor {
     const att = this.tabs.get(tabId);
     if (!att || att.network) return;
     try {
-      // Needed before the response arrives for Network.getCertificate to know the certificate (browser-notes).
+      // Needed before the response arrives for Network.getCertificate to know the certificate (docs/browser-notes.md).
       await this.api().debugger.sendCommand({ tabId }, 'Network.enable', { maxTotalBufferSize: 0, maxResourceBufferSize: 0 });
       att.network = true;
     } catch {

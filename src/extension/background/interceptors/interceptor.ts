@@ -117,7 +117,7 @@ export function headerRecord(headers: readonly HeaderEntry[]): Record<string, st
   return out;
 }
 
-/** Copy the request's headers and set Authorization (CDP continueRequest *replaces* the list: browser-notes). */
+/** Copy the request's headers and set Authorization (CDP continueRequest *replaces* the list: docs/browser-notes.md). */
 export function withAuthorization(headers: readonly HeaderEntry[], authorization: string): HeaderEntry[] {
   const out = headers.filter((h) => h.name.toLowerCase() !== 'authorization').map((h) => ({ name: h.name, value: h.value }));
   out.push({ name: 'Authorization', value: authorization });
