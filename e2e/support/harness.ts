@@ -9,10 +9,10 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import type { ChromeApi } from '../../src/extension/background/chrome.ts';
+import type { Browser as ExtensionApi } from 'webextension-polyfill';
 
 /** Only inside worker.evaluate() callbacks, which run in the extension's service worker. */
-declare const chrome: ChromeApi;
+declare const chrome: ExtensionApi;
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const DIST = join(ROOT, 'dist');

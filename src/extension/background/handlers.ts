@@ -4,12 +4,27 @@
  * for their own tab's indicator only; only extension pages submit credentials or log out. Every answer is a
  * {@link Reply}: nothing throws across messaging, whatever arrives.
  */
-import type { MessageSender } from './chrome.ts';
 import type { MutualBackground } from './core.ts';
 import type { LocalStore } from './storage.ts';
 import {
   ALLOWED, MESSAGE_NAMES, type AnyMessageRequest, type MessageMap, type MessageName, type MessageRequest, type Reply, type Trust,
 } from '../shared/messages.ts';
+
+/**
+ * What the browser says about a message's sender (the fields read here; `runtime.MessageSender` of both
+ * browsers, plus Chromium's `documentLifecycle` and `documentId`).
+ */
+export interface MessageSender {
+  id?: string;
+  url?: string;
+  origin?: string;
+  tab?: { id?: number; windowId?: number; url?: string; active?: boolean };
+  frameId?: number;
+  /** Chromium 106+: 'active', 'prerender', 'cached' or 'pending_deletion'. */
+  documentLifecycle?: string;
+  /** Chromium 106+: the sender document's id (the same id webNavigation.onCommitted reports). */
+  documentId?: string;
+}
 
 export interface HandlerContext {
   core: MutualBackground;

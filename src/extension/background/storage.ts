@@ -7,8 +7,16 @@
  */
 import type { ClientState } from '../../protocol/state.ts';
 import type { LoginRequest, RequestSequence } from '../../protocol/client.ts';
-import type { StorageArea } from './chrome.ts';
 import type { FailureView, LoginView, TabState } from '../shared/messages.ts';
+
+/** The part of a `storage` area (storage.session / storage.local, both browsers) the items use. */
+export interface StorageArea {
+  get(keys: string | string[]): Promise<Record<string, unknown>>;
+  set(items: Record<string, unknown>): Promise<void>;
+  remove(keys: string | string[]): Promise<void>;
+  /** Chromium: who may read the area (storage.session only). */
+  setAccessLevel?(o: { accessLevel: 'TRUSTED_CONTEXTS' | 'TRUSTED_AND_UNTRUSTED_CONTEXTS' }): Promise<void>;
+}
 
 export interface StorageItem<T> {
   readonly key: string;

@@ -7,7 +7,7 @@
  * search closed shadow roots), so it cannot learn the phrase to fake the box elsewhere. This content script
  * only learns whether its own document may show the box.
  */
-import { chromeApi } from '../background/chrome.ts';
+import { webext } from '../shared/webext.ts';
 import { ask } from '../shared/ask.ts';
 import { t } from '../shared/i18n.ts';
 
@@ -38,7 +38,7 @@ async function showOnce(): Promise<void> {
   const wrap = document.createElement('div');
   wrap.className = 'wrap';
   const frame = document.createElement('iframe');
-  frame.src = `${chromeApi().runtime.getURL('pages/indicator.html')}#${r.value.frameToken}`;
+  frame.src = `${webext().runtime.getURL('pages/indicator.html')}#${r.value.frameToken}`;
   frame.title = t('indicatorVerified');
   const close = document.createElement('button');
   close.type = 'button';

@@ -6,7 +6,10 @@
  * docs/threat-model.md) comes from the request's `frameId` and the tab's frame tree (`Page.getFrameTree`, kept
  * current with `Page.frameNavigated` / `frameAttached` / `frameDetached`).
  */
-import type { ChromeApi } from '../chrome.ts';
+import { chromeApi, type ChromeApi } from '../chrome.ts';
+
+/** The `chrome` namespace, for the worker's wiring (index.ts): the adapter is the one user of chrome.debugger. */
+export const chromeDebuggerApi: () => ChromeApi = chromeApi;
 import {
   withAuthorization, type HeaderEntry, type InterceptedRequest, type Interceptor, type InterceptorHandlers,
   type Requester, type RequestVerdict, type ResponseVerdict,
