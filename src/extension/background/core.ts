@@ -27,7 +27,7 @@ import type { LocalStore, SessionStore, TabRecord } from './storage.ts';
 import { Tabs } from './tabs.ts';
 import { TlsBindings } from './tls.ts';
 import { note } from './trace.ts';
-import { serverOfUrl, withTimeout } from './urls.ts';
+import { serverOfUrl } from './urls.ts';
 import { Views, type IndicatorSender } from './views.ts';
 import type { IndicatorView, LoginOutcome, LoginTarget, LoginView, SessionView, TabStatusView } from '../shared/messages.ts';
 
@@ -87,39 +87,21 @@ export class MutualBackground {
       return;
     }
     if (!rec.attached) return;
-    const network = (rec.url ?? '').startsWith('https:');
-    // Requests of this tab that the old worker sent with a session but never saw answered are paused in
-    // CDP for good (or were answered while it was dead): either way the tab's load cannot finish.
-    const orphaned = [...this.host.pending.values()].some((p) => p.tabId === tabId);
-    const stuck = this.interceptor.restartStrandsRequests && (orphaned || (await this.port.tabLoading(tabId)));
-    if (!stuck) {
-      rec.attached = await this.interceptor.attach(tabId, { network, recover: true });
+    // Requests of this tab that the old worker sent with a session and never saw answered.
+    const inFlight = [...this.host.pending.values()].some((p) => p.tabId === tabId);
+    const out = await this.interceptor.resume({ tabId, ...(rec.url !== undefined ? { url: rec.url } : {}), inFlight }, this.port);
+    if (out.replacedBy === undefined) {
+      rec.attached = out.attached;
       note(`restore ${tabId}: ${rec.attached ? 'attached' : `not attached: ${this.interceptor.lastError?.(tabId) ?? ''}`}`);
       return;
     }
-    // The worker was stopped while this tab was loading under interception (MV3 keeps the worker alive while a
-    // debugger is attached, so: a forced stop or a crash). Measured: the requests the old worker had paused are
-    // stuck for good; the old CDP session may survive as an orphan that holds every new request of the tab too;
-    // detaching or re-enabling releases paused requests *bare* to the server.
-    note(`restore ${tabId}: stuck in a load; replacing the tab`);
-    const url = rec.url;
-    // First unload the stuck page, so its paused requests are cancelled by the page before the session holding
-    // them goes away with the tab (measured: closing right away released some of them bare).
-    await withTimeout(this.port.navigate(tabId, 'about:blank'), 2000).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300));
-    const id = await withTimeout(this.port.openBlankBeside(tabId), 3000).catch(() => undefined);
-    if (id === undefined || url === undefined) return;
-    const fresh: TabRecord = { ...rec, attached: false, docSeq: 0, requestsVerified: 0 };
-    delete fresh.expect;
-    delete fresh.indicatorToken;
-    if (fresh.state === 'verified') fresh.state = 'none';
-    delete fresh.sessionKey;
-    this.tabs.replace(tabId, id, fresh);
+    // The page now lives in a replacement tab: nothing of the old document is verified there (rule R3).
+    const fresh: TabRecord = { state: rec.state === 'verified' ? 'none' : rec.state, attached: out.attached, docSeq: 0, requestsVerified: 0 };
+    if (rec.url !== undefined) fresh.url = rec.url;
+    if (rec.lastFailure) fresh.lastFailure = rec.lastFailure;
+    this.tabs.replace(tabId, out.replacedBy, fresh);
     this.logins.drop(tabId);
-    fresh.attached = await withTimeout(this.interceptor.attach(id, { network }), 3000).catch(() => false);
-    note(`restore ${tabId} → ${id}: ${fresh.attached ? 'attached' : `not attached: ${this.interceptor.lastError?.(id) ?? ''}`}`);
-    await withTimeout(this.port.closeTab(tabId), 3000).catch(() => undefined);
-    await this.port.navigate(id, url).catch(() => undefined);
+    note(`restore ${tabId} → ${out.replacedBy}: ${out.attached ? 'attached' : `not attached: ${this.interceptor.lastError?.(out.replacedBy) ?? ''}`}`);
   }
 
   // ------------------------------------------------------------------ browser events

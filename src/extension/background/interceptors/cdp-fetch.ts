@@ -12,8 +12,9 @@ import { chromeApi, type ChromeApi } from '../chrome.ts';
 export const chromeDebuggerApi: () => ChromeApi = chromeApi;
 import {
   withAuthorization, type HeaderEntry, type InterceptedRequest, type Interceptor, type InterceptorHandlers,
-  type Requester, type RequestVerdict, type ResponseVerdict,
+  type Requester, type RequestVerdict, type ResponseVerdict, type ResumeResult, type ResumeTab, type TabControl,
 } from './interceptor.ts';
+import { withTimeout } from '../urls.ts';
 
 /** The part of CDP `Fetch.requestPaused` this adapter reads. */
 interface RequestPaused {
@@ -118,6 +119,30 @@ export class CdpFetchInterceptor implements Interceptor {
       this.tabs.delete(source.tabId);
       h.onDetached(source.tabId, reason);
     });
+  }
+
+  /**
+   * After a worker restart. The worker was stopped while this tab was loading under interception (MV3 keeps the
+   * worker alive while a debugger is attached, so: a forced stop or a crash)? Measured: the requests the old
+   * worker had paused are stuck for good; the old CDP session may survive as an orphan that holds every new
+   * request of the tab too; detaching or re-enabling releases paused requests *bare* to the server. So such a
+   * tab is replaced: the stuck page is unloaded first (its paused requests are cancelled by the page before the
+   * session holding them goes away — measured: closing right away released some of them bare), a blank tab is
+   * opened and attached *before* it navigates (so its first request is intercepted too), the old tab closed,
+   * and the replacement loads the page. A tab that was idle is simply attached again.
+   */
+  async resume(tab: ResumeTab, tabs: TabControl): Promise<ResumeResult> {
+    const https = (tab.url ?? '').startsWith('https:');
+    const stuck = tab.inFlight || (await tabs.tabLoading(tab.tabId));
+    if (!stuck) return { attached: await this.attach(tab.tabId, { network: https, recover: true }) };
+    await withTimeout(tabs.navigate(tab.tabId, 'about:blank'), 2000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const id = await withTimeout(tabs.openBlankBeside(tab.tabId), 3000).catch(() => undefined);
+    if (id === undefined || tab.url === undefined) return { attached: false };
+    const attached = await withTimeout(this.attach(id, { network: https }), 3000).catch(() => false);
+    await withTimeout(tabs.closeTab(tab.tabId), 3000).catch(() => undefined);
+    await tabs.navigate(id, tab.url).catch(() => undefined);
+    return { attached, replacedBy: id };
   }
 
   lastError(tabId: number): string | undefined {

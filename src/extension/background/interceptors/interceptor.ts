@@ -84,13 +84,44 @@ export interface InterceptorHandlers {
   onDetached(tabId: number, reason: string): void;
 }
 
+/** What an adapter may do to a tab while resuming it after a worker restart (a subset of the browser port). */
+export interface TabControl {
+  navigate(tabId: number, url: string): Promise<void>;
+  tabLoading(tabId: number): Promise<boolean>;
+  openBlankBeside(tabId: number): Promise<number | undefined>;
+  closeTab(tabId: number): Promise<void>;
+}
+
+/** A tab the previous worker intercepted, as the background remembers it. */
+export interface ResumeTab {
+  tabId: number;
+  /** The tab's latest top-level URL (what a replacement loads). */
+  url?: string;
+  /** Whether requests of this tab were sent with a session and never answered (as far as storage says). */
+  inFlight: boolean;
+}
+
+/** How resuming went: intercepted again (maybe in a replacement tab, which then loads `url`). */
+export interface ResumeResult {
+  attached: boolean;
+  /** The tab that now holds the page, when the adapter had to replace the old one. */
+  replacedBy?: number;
+}
+
 export interface Interceptor {
   readonly name: string;
   /**
    * True when requests held by the adapter are stranded if the service worker stops (CDP Fetch: the paused
-   * requests' events go to the dead worker — measured), so a tab loading at restart must be recovered.
+   * requests' events go to the dead worker — measured), so the in-flight sequences need not be persisted for
+   * the next worker to check.
    */
   readonly restartStrandsRequests: boolean;
+  /**
+   * After a worker restart: intercept a tab the previous worker intercepted, recovering it however this adapter
+   * must (CDP: a tab stuck in a load is replaced, see cdp-fetch.ts). Adapters whose requests survive a restart
+   * simply attach.
+   */
+  resume(tab: ResumeTab, tabs: TabControl): Promise<ResumeResult>;
   /** Register the adapter's browser listeners (synchronously, at service-worker start). */
   start(h: InterceptorHandlers): void;
   /** Begin intercepting a tab; resolves false when that is impossible (e.g. a chrome:// page). */
