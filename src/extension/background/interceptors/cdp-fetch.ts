@@ -316,8 +316,13 @@ export class CdpFetchInterceptor implements Interceptor {
       return;
     }
     const knownFrame = att.frames.get(p.frameId);
-    if (att.mainFrameId === undefined || !knownFrame || (knownFrame.origin === undefined && p.resourceType !== 'Document')) {
-      await this.refreshMainFrame(tabId, att); // after a worker restart, or a frame the events have not named yet
+    const mainOrigin = att.mainFrameId === undefined ? undefined : att.frames.get(att.mainFrameId)?.origin;
+    // Read the tree again when it cannot name the requester: after a worker restart, a frame the events have not
+    // named yet, or a document still recorded as the initial about:blank ('null') — e.g. a replacement tab
+    // attached before its navigation, whose commit event this worker has not processed yet.
+    if (att.mainFrameId === undefined || !knownFrame || mainOrigin === undefined || mainOrigin === 'null'
+      || ((knownFrame.origin === undefined || knownFrame.origin === 'null') && p.resourceType !== 'Document')) {
+      await this.refreshMainFrame(tabId, att);
     }
     const mainFrame = p.resourceType === 'Document' && att.mainFrameId !== undefined && p.frameId === att.mainFrameId;
     const requester = this.requesterOf(att, p, mainFrame);
