@@ -9,29 +9,24 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { attackPage, startAttacker, type Attacker } from '../support/attacker.ts';
-import {
-  launch, logIn, serverStatus, tabIdOf, tabStatus, traceOf, until, watchLoginUis, type Browser,
-} from '../support/harness.ts';
+import { attackPage, type Attacker } from '../support/attacker.ts';
+import { attackScene } from '../support/attack-scene.ts';
+import { serverStatus, tabIdOf, tabStatus, traceOf, until, watchLoginUis, type Browser } from '../support/harness.ts';
 import { describeSeen, startTrustSite, type TrustSite } from '../support/trust-site.ts';
 
-let m: TrustSite;
+const scene = attackScene();
+/** A second Mutual site the user never logged in to. */
 let never: TrustSite;
+let m: TrustSite;
 let e: Attacker;
 let b: Browser;
 let mTab: Page;
 beforeAll(async () => {
-  m = await startTrustSite();
+  ({ m, e, b, mTab } = scene);
   never = await startTrustSite();
-  e = await startAttacker();
-  b = await launch();
-  mTab = await b.context.newPage();
-  await mTab.goto(`${m.url}/p256/`);
-  await logIn(b, mTab);
 });
 afterAll(async () => {
-  await b?.close();
-  await Promise.all([m?.stop(), never?.stop(), e?.stop()]);
+  await never?.stop();
 });
 
 /** Let the extension do whatever it does with E's requests (attach, reload the tab, replay) before judging. */

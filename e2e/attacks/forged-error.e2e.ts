@@ -5,19 +5,16 @@
  * a main-frame 5xx without Authentication-Info inside a session shows a neutral "the server answered with an
  * error and did not prove itself" page — never the unproven body — and the tab is not "verified".
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { allText, launch, logIn, tabIdOf, tabStatus, traceOf, type Browser } from '../support/harness.ts';
-import { describeSeen, FORGED_TEXT, startTrustSite, type TrustSite } from '../support/trust-site.ts';
+import { beforeAll, expect, test } from 'vitest';
+import { attackScene } from '../support/attack-scene.ts';
+import { allText, logIn, tabStatus, traceOf, type Browser } from '../support/harness.ts';
+import { describeSeen, FORGED_TEXT, type TrustSite } from '../support/trust-site.ts';
 
+const scene = attackScene({ logIn: false });
 let m: TrustSite;
 let b: Browser;
-beforeAll(async () => {
-  m = await startTrustSite();
-  b = await launch();
-});
-afterAll(async () => {
-  await b?.close();
-  await m?.stop();
+beforeAll(() => {
+  ({ m, b } = scene);
 });
 
 test('6: a main-frame 500 without Authentication-Info in the session → its forged body is never shown', async () => {

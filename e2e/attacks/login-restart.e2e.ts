@@ -5,21 +5,16 @@
  * in one place that survives a worker restart — so the login completes: the tab ends "verified" and shows the
  * authenticated page.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  launch, loginUrl, PASSWORD, stopServiceWorker, tabIdOf, tabStatus, traceOf, until, type Browser,
-} from '../support/harness.ts';
-import { describeSeen, startTrustSite, type TrustSite } from '../support/trust-site.ts';
+import { beforeAll, expect, test } from 'vitest';
+import { attackScene } from '../support/attack-scene.ts';
+import { loginUrl, PASSWORD, stopServiceWorker, tabIdOf, tabStatus, traceOf, until, type Browser } from '../support/harness.ts';
+import { describeSeen, type TrustSite } from '../support/trust-site.ts';
 
+const scene = attackScene({ logIn: false });
 let m: TrustSite;
 let b: Browser;
-beforeAll(async () => {
-  m = await startTrustSite();
-  b = await launch();
-});
-afterAll(async () => {
-  await b?.close();
-  await m?.stop();
+beforeAll(() => {
+  ({ m, b } = scene);
 });
 
 test('7: a login pending across a service-worker restart completes → verified', async () => {

@@ -11,33 +11,24 @@
  *   origin chrome-extension://<id>, not the page's main world), `chrome.storage.local.get()` and
  *   `chrome.storage.session.get()` do not give the phrase.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
-import { attackPage, startAttacker, type Attacker } from '../support/attacker.ts';
-import { launch, logIn, message, traceOf, until, type Browser } from '../support/harness.ts';
-import { startTrustSite, type TrustSite } from '../support/trust-site.ts';
+import { attackPage, type Attacker } from '../support/attacker.ts';
+import { attackScene } from '../support/attack-scene.ts';
+import { message, traceOf, until, type Browser } from '../support/harness.ts';
 
-let m: TrustSite;
+const scene = attackScene();
 let e: Attacker;
 let b: Browser;
 let mTab: Page;
 let phrase: string;
 beforeAll(async () => {
-  m = await startTrustSite();
-  e = await startAttacker();
-  b = await launch();
-  mTab = await b.context.newPage();
-  await mTab.goto(`${m.url}/p256/`);
-  await logIn(b, mTab);
+  ({ e, b, mTab } = scene);
   phrase = (await message<{ phrase: string }>(b, { type: 'get-phrase' })).value?.phrase ?? '';
   expect(phrase).toMatch(/\S/);
   // The genuine indicator shows the phrase in M's verified tab (so the rendering works at all).
   const genuine = () => mTab.frames().find((f) => /\/pages\/indicator\.html/.test(f.url()) && f.name() === '');
   await until(async () => ((await genuine()?.textContent('body').catch(() => '')) ?? '').includes(phrase), 15_000, 'the genuine indicator with the phrase', b);
-});
-afterAll(async () => {
-  await b?.close();
-  await Promise.all([m?.stop(), e?.stop()]);
 });
 
 const RULE = 'trust rule "the phrase is shown only in the top frame of the verified document, never to a foreign frame or a content script"';

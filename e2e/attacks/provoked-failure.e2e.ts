@@ -7,29 +7,20 @@
  * live keys, and the next load in M's tab is authenticated with the same session (no new key exchange, no
  * login UI).
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { attackPage, startAttacker, type Attacker } from '../support/attacker.ts';
-import {
-  launch, logIn, message, tabIdOf, tabStatus, traceOf, until, watchLoginUis, type Browser,
-} from '../support/harness.ts';
-import { describeSeen, startTrustSite, type TrustSite } from '../support/trust-site.ts';
+import { attackPage, type Attacker } from '../support/attacker.ts';
+import { attackScene } from '../support/attack-scene.ts';
+import { message, tabIdOf, tabStatus, traceOf, until, watchLoginUis, type Browser } from '../support/harness.ts';
+import { describeSeen, type TrustSite } from '../support/trust-site.ts';
 
+const scene = attackScene();
 let m: TrustSite;
 let e: Attacker;
 let b: Browser;
 let mTab: Page;
-beforeAll(async () => {
-  m = await startTrustSite();
-  e = await startAttacker();
-  b = await launch();
-  mTab = await b.context.newPage();
-  await mTab.goto(`${m.url}/p256/`);
-  await logIn(b, mTab);
-});
-afterAll(async () => {
-  await b?.close();
-  await Promise.all([m?.stop(), e?.stop()]);
+beforeAll(() => {
+  ({ m, e, b, mTab } = scene);
 });
 
 interface SessionRow { key: string; realm: string; active: boolean; username: string }

@@ -6,27 +6,20 @@
  * Trust rule: "verified" belongs to a committed document — set only when the verified navigation commits,
  * with the tab's committed URL. So E's tab must never say "verified" (tab-status, toolbar title).
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { attackPage, startAttacker, type Attacker } from '../support/attacker.ts';
-import { launch, logIn, tabIdOf, tabStatus, traceOf, until, type Browser } from '../support/harness.ts';
-import { describeSeen, startTrustSite, type TrustSite } from '../support/trust-site.ts';
+import { beforeAll, expect, test } from 'vitest';
+import { attackPage, type Attacker } from '../support/attacker.ts';
+import { attackScene } from '../support/attack-scene.ts';
+import { tabIdOf, tabStatus, traceOf, until, type Browser } from '../support/harness.ts';
+import { describeSeen, type TrustSite } from '../support/trust-site.ts';
 
 declare const chrome: { action: { getTitle(d: { tabId: number }): Promise<string> } };
 
+const scene = attackScene();
 let m: TrustSite;
 let e: Attacker;
 let b: Browser;
-beforeAll(async () => {
-  m = await startTrustSite();
-  e = await startAttacker();
-  b = await launch();
-  const mTab = await b.context.newPage();
-  await mTab.goto(`${m.url}/p256/`);
-  await logIn(b, mTab);
-});
-afterAll(async () => {
-  await b?.close();
-  await Promise.all([m?.stop(), e?.stop()]);
+beforeAll(() => {
+  ({ m, e, b } = scene);
 });
 
 for (const target of [

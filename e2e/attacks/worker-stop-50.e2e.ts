@@ -69,6 +69,9 @@ test(`the service worker stopped ${STOPS} times over the first ${SPREAD_MS} ms o
       page = current;
       await page.waitForLoadState('load');
       expect(await until(() => galleryComplete(page).catch(() => ''), 10_000, 'the gallery')).toBe('38 of 38 images loaded');
+      // Judged per load, so that a failure names the stop point: nothing of this load went out bare or unverified.
+      const bare = requestLog({ ...server, log: server.log.slice(before) }).filter((l) => l.path.startsWith('/p521/') && l.outcome !== 'authenticated');
+      if (bare.length > 0) throw new Error(`requests not authenticated: ${bare.map((l) => `${l.method} ${l.path} ${l.status} ${l.outcome}`).join(', ')}`);
     } catch (e) {
       const checking = await checkingTabs();
       throw new Error(
