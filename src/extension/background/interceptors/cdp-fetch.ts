@@ -139,6 +139,9 @@ export class CdpFetchInterceptor implements Interceptor {
     await new Promise((r) => setTimeout(r, 300));
     const id = await withTimeout(tabs.openBlankBeside(tab.tabId), 3000).catch(() => undefined);
     if (id === undefined || tab.url === undefined) return { attached: false };
+    // Let the new tab's own initial about:blank load finish first: measured, it can commit after (and so cancel)
+    // a navigation started right away, leaving the replacement blank.
+    for (let i = 0; i < 20 && (await tabs.tabLoading(id)); i++) await new Promise((r) => setTimeout(r, 50));
     const attached = await withTimeout(this.attach(id, { network: https }), 3000).catch(() => false);
     await withTimeout(tabs.closeTab(tab.tabId), 3000).catch(() => undefined);
     await tabs.navigate(id, tab.url).catch(() => undefined);
