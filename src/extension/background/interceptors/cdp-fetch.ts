@@ -323,8 +323,10 @@ export class CdpFetchInterceptor implements Interceptor {
     // Read the tree again when it cannot name the requester: after a worker restart, a frame the events have not
     // named yet, or a document still recorded as the initial about:blank ('null') — e.g. a replacement tab
     // attached before its navigation, whose commit event this worker has not processed yet.
-    if (att.mainFrameId === undefined || !knownFrame || mainOrigin === undefined || mainOrigin === 'null'
-      || ((knownFrame.origin === undefined || knownFrame.origin === 'null') && p.resourceType !== 'Document')) {
+    // Never for a document request on the 'null' ground alone: Page.getFrameTree may not answer while a
+    // navigation is paused (as Network.getCertificate does not), and a top-level GET needs no requester.
+    if (att.mainFrameId === undefined || !knownFrame || mainOrigin === undefined
+      || ((mainOrigin === 'null' || knownFrame.origin === undefined || knownFrame.origin === 'null') && p.resourceType !== 'Document')) {
       await this.refreshMainFrame(tabId, att);
     }
     const mainFrame = p.resourceType === 'Document' && att.mainFrameId !== undefined && p.frameId === att.mainFrameId;
