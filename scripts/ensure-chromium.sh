@@ -1,6 +1,6 @@
 #!/bin/sh
 # Make sure Debian's Chromium is at /usr/bin/chromium (the e2e tests and `npm start` use it;
-# playwright-core never downloads a browser). See ../shared/docs/browser-notes.md for the measured version.
+# playwright-core never downloads a browser). See docs/browser-notes.md for the measured version.
 set -eu
 if [ -x /usr/bin/chromium ]; then
   exit 0

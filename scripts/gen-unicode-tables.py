@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate src/protocol/unicode-tables.ts: the Unicode data that RFC 7613 string preparation needs and that
-JavaScript's RegExp property escapes do not expose (docs/mutual-protocol.md section 2, "string preparation").
+JavaScript's RegExp property escapes do not expose (docs/protocol-decisions.md section 2, "string preparation").
 
     python3 scripts/gen-unicode-tables.py           # (re)write src/protocol/unicode-tables.ts
     python3 scripts/gen-unicode-tables.py --check   # exit 1 unless the committed file is reproduced exactly
@@ -269,7 +269,7 @@ def generate() -> str:
     digest_json = json.dumps(digest, indent=2).replace('"', "'")
 
     return f'''/**
- * Unicode {VERSION} data for RFC 7613 string preparation (stringprep.ts; docs/mutual-protocol.md §2) that
+ * Unicode {VERSION} data for RFC 7613 string preparation (stringprep.ts; docs/protocol-decisions.md §2) that
  * JavaScript's RegExp property escapes do not expose: which code points are assigned, Bidi_Class (RFC 5893),
  * Joining_Type and the Virama combining class (RFC 5892 Appendix A.1/A.2), and the width mapping of RFC 7613
  * §3.3.1.

@@ -5,7 +5,7 @@
 export type MutualErrorCode =
   /** A header field could not be parsed at all (RFC 7235 syntax). */
   | 'ERR_MUTUAL_SYNTAX'
-  /** A size bound of docs/mutual-protocol.md §3.8 was exceeded before parsing went further. */
+  /** A size bound of docs/protocol-decisions.md §3.8 was exceeded before parsing went further. */
   | 'ERR_MUTUAL_LIMIT'
   /** A parsed challenge/credential is not a valid message of RFC 8120 §4 / RFC 8053. */
   | 'ERR_MUTUAL_MESSAGE'

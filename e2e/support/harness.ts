@@ -1,6 +1,6 @@
 /**
  * e2e harness: the real `mutual serve` (bin/mutual.js) as a child process, Debian's Chromium with the built
- * extension from dist/ through playwright-core (launch line from ../shared/docs/browser-notes.md), and
+ * extension from dist/ through playwright-core (launch line from docs/browser-notes.md), and
  * helpers to drive the login UI at its stable path pages/login.html?tab=<tabId>.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,10 +9,10 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import type { ChromeApi } from '../../src/extension/background/chrome.ts';
+import type { Browser as ExtensionApi } from 'webextension-polyfill';
 
 /** Only inside worker.evaluate() callbacks, which run in the extension's service worker. */
-declare const chrome: ChromeApi;
+declare const chrome: ExtensionApi;
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const DIST = join(ROOT, 'dist');
@@ -184,6 +184,8 @@ export async function badge(b: Browser, tabId: number): Promise<string> {
 
 export interface TabStatus {
   state: string;
+  url?: string;
+  host?: string;
   requestsVerified: number;
   session?: { key: string; username: string; active: boolean; algorithm: string; validation: string };
   login?: { reason: string; optional: boolean; realm: string };
@@ -314,4 +316,28 @@ export async function logIn(b: Browser, page: Page, user = 'alice', password = P
   await page.waitForFunction(() => document.body?.textContent?.includes('Authenticated as'), undefined, { timeout: 20_000 });
   await ui.close();
   return tabId;
+}
+
+/**
+ * Every login UI the extension opens from now on (its action popup or a pages/login.html window), whoever
+ * opens it — pages the test opens itself with submitLogin are listed too, so count around them.
+ */
+export function watchLoginUis(b: Browser): { urls(): string[]; count(): number } {
+  const pages: Page[] = [];
+  const onPage = (p: Page) => pages.push(p);
+  b.context.on('page', onPage);
+  const isLoginUi = (u: string) => u.startsWith(`chrome-extension://${b.extensionId}/`) && /\/(pages\/login\.html|popup\/)/.test(u);
+  const urls = () => pages.map((p) => p.url()).filter(isLoginUi);
+  return { urls, count: () => urls().length };
+}
+
+/** Stop the extension's service worker (CDP ServiceWorker.stopAllWorkers, from the probe page). */
+export async function stopServiceWorker(b: Browser): Promise<void> {
+  const cdp = await b.context.newCDPSession(await b.probe());
+  try {
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
 }

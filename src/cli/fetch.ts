@@ -57,7 +57,7 @@ export async function fetchCommand(argv: string[], io: Partial<FetchIo> & Pick<F
     if (verbose) io.stderr(s);
   };
 
-  // docs/mutual-protocol.md §3.7: validation=host over HTTPS only when the user explicitly allows it.
+  // docs/protocol-decisions.md §3.7: validation=host over HTTPS only when the user explicitly allows it.
   const allowHost = p.flags.has('allow-host-validation');
   const client = new MutualClient({ random: webRandom, now: Date.now, allowHostValidationOverHttps: () => allowHost });
 

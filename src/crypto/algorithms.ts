@@ -1,5 +1,5 @@
 /**
- * The four KAM3 algorithms of RFC 8121 §3 and their parameters (appendix B); docs/mutual-protocol.md §2
+ * The four KAM3 algorithms of RFC 8121 §3 and their parameters (appendix B); docs/protocol-decisions.md §2
  * (quick-reference table: group, H, wire lengths, minimum S_c1).
  */
 import { p256, p521 } from '@noble/curves/nist.js';

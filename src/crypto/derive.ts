@@ -1,6 +1,6 @@
 /**
  * The client credential pi and the server verifier J(pi) (RFC 8120 §12.2, RFC 8121 §3.2/§3.3);
- * docs/mutual-protocol.md §2 ("pi / VK_c / VK_s") and §4 (the password is used only to derive pi).
+ * docs/protocol-decisions.md §2 ("pi / VK_c / VK_s") and §4 (the password is used only to derive pi).
  *
  *   pi = INT(PBKDF2(HMAC_H, password, VS(algorithm) | VS(auth-scope) | VS(realm) | VS(username),
  *                   nIterPi, hSize / 8)),   nIterPi = 16384 (RFC 8121 §3)

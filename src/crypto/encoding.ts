@@ -1,6 +1,6 @@
 /**
  * Octet encodings of RFC 8120: VI, VS, OCTETS, INT (§12.1) and the wire forms base64-/hex-fixed-number
- * (§3.2.3); docs/mutual-protocol.md §2 ("VI, VS, OCTETS (natural length), INT").
+ * (§3.2.3); docs/protocol-decisions.md §2 ("VI, VS, OCTETS (natural length), INT").
  */
 import { bytesToHex, concatBytes, utf8 } from '../bytes.ts';
 import { fail, MutualError, ok, type Result } from '../errors.ts';

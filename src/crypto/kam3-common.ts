@@ -1,6 +1,6 @@
 /**
  * KAM3 values common to the DL and EC settings (RFC 8121 §3.2, §3.3): t_1, t_2 and the client's exponent
- * (S_c1 + t_2) / (S_c1·t_1 + pi) mod r; docs/mutual-protocol.md §2 ("KAM3: J, K_c1, K_s1, t_1, t_2, z").
+ * (S_c1 + t_2) / (S_c1·t_1 + pi) mod r; docs/protocol-decisions.md §2 ("KAM3: J, K_c1, K_s1, t_1, t_2, z").
  */
 import { invert } from '@noble/curves/abstract/modular.js';
 import { webRandom, wipe } from '../bytes.ts';

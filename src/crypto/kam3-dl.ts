@@ -1,6 +1,6 @@
 /**
  * KAM3 in the discrete-logarithm setting (RFC 8121 §3.2): iso-kam3-dl-2048-sha256 and
- * iso-kam3-dl-4096-sha512; docs/mutual-protocol.md §2 and §3.3 (subgroup check by Jacobi symbol).
+ * iso-kam3-dl-4096-sha512; docs/protocol-decisions.md §2 and §3.3 (subgroup check by Jacobi symbol).
  *
  * Read with RFC 8121 §3.2 beside it; the names are the RFC's (q the prime, g = 2, r = (q-1)/2).
  * Arguments the caller owns (S_c1, S_s1, pi, J) are range-checked by kam3.ts before they get here;
@@ -24,7 +24,7 @@ export function dlGroup(alg: Algorithm): ModpGroup {
  * Check a received element and return INT of it:
  *  - exactly OCTETS' natural length (ERR_MUTUAL_ENCODING);
  *  - 1 < K < q-1, required by RFC 8121 §3.2 for K_c1 (server) and K_s1 (client);
- *  - K a quadratic residue mod q, i.e. in the order-r subgroup (docs/mutual-protocol.md §3.3; not in the
+ *  - K a quadratic residue mod q, i.e. in the order-r subgroup (docs/protocol-decisions.md §3.3; not in the
  *    RFC): otherwise a peer could send an element of order 2r and learn the parity of our secret exponent.
  */
 export function checkDlElement(alg: Algorithm, element: Uint8Array, what: string): Result<bigint> {
@@ -39,7 +39,7 @@ export function checkDlElement(alg: Algorithm, element: Uint8Array, what: string
   if (jacobi(K, q) !== 1) {
     return fail(
       'ERR_MUTUAL_INVALID_ELEMENT',
-      `${what} is not in the order-r subgroup: a quadratic non-residue mod q (docs/mutual-protocol.md §3.3)`,
+      `${what} is not in the order-r subgroup: a quadratic non-residue mod q (docs/protocol-decisions.md §3.3)`,
     );
   }
   return ok(K);

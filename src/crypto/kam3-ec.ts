@@ -1,6 +1,6 @@
 /**
  * KAM3 in the elliptic-curve setting (RFC 8121 §3.3): iso-kam3-ec-p256-sha256 and
- * iso-kam3-ec-p521-sha512; docs/mutual-protocol.md §2 ("element = P(p) = 2x + (y mod 2)").
+ * iso-kam3-ec-p521-sha512; docs/protocol-decisions.md §2 ("element = P(p) = 2x + (y mod 2)").
  *
  * Read with RFC 8121 §3.3 beside it. Curve arithmetic is @noble/curves (audited): `multiply` (constant-time
  * ladder, scalars in [1, r-1]) for secret scalars, `multiplyUnsafe` only for the public hashes t_1, t_2.

@@ -1,6 +1,6 @@
 /**
  * The KAM3 exchange of RFC 8121 §3, algorithm-independent: secrets, K_c1, K_s1, z and element checks over
- * kam3-dl.ts (§3.2) and kam3-ec.ts (§3.3); docs/mutual-protocol.md §2, §3.3.
+ * kam3-dl.ts (§3.2) and kam3-ec.ts (§3.3); docs/protocol-decisions.md §2, §3.3.
  *
  * Error discipline: what comes from the peer (K_c1 for the server, K_s1 for the client) is checked first
  * and reported as a Result (ERR_MUTUAL_ENCODING / ERR_MUTUAL_INVALID_ELEMENT). Arguments the caller owns

@@ -1,6 +1,6 @@
 /**
  * The MODP groups of the DL algorithms and their arithmetic (RFC 8121 §3.2, appendix A = RFC 3526 groups
- * 14 and 16); docs/mutual-protocol.md §2 ("KAM3 … 8121 §3.2 (DL)") and §3.3 (subgroup check by Jacobi).
+ * 14 and 16); docs/protocol-decisions.md §2 ("KAM3 … 8121 §3.2 (DL)") and §3.3 (subgroup check by Jacobi).
  *
  * Why hand-written exponentiation: JS has no native modexp, and the client's login cost is two 2048/4096-bit
  * exponentiations. Measured on Node 20 (x64, V8 bigint), MODP-2048 / MODP-4096, ms per exponentiation
@@ -226,7 +226,7 @@ function trailingZeros(x: bigint): number {
 /**
  * The Jacobi symbol (a / n) for odd n > 0 (binary algorithm with quadratic reciprocity). For the prime q it
  * is the Legendre symbol: 1 exactly for the quadratic residues, which for a safe prime are the order-r
- * subgroup — the project's subgroup check (docs/mutual-protocol.md §3.3) at ~0.3 ms instead of a 15 ms
+ * subgroup — the project's subgroup check (docs/protocol-decisions.md §3.3) at ~0.3 ms instead of a 15 ms
  * exponentiation K^r.
  */
 export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {

@@ -1,5 +1,5 @@
 /**
- * The key-confirmation values VK_c and VK_s (RFC 8120 §12.2, used by RFC 8121 §3.1); docs/mutual-protocol.md
+ * The key-confirmation values VK_c and VK_s (RFC 8120 §12.2, used by RFC 8121 §3.1); docs/protocol-decisions.md
  * §2 and §4 (constant-time comparison of vks / vkc).
  *
  *   VK_c = INT(H(octet(4) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z) | VI(nc) | VS(vh)))

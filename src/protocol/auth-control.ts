@@ -1,6 +1,6 @@
 /**
  * The Authentication-Control header of RFC 8053 §4 (logout, redirects, username hint, auth-style) on top of
- * the challenge-list scanner of ./syntax.ts (docs/mutual-protocol.md §2, RFC 8053 row).
+ * the challenge-list scanner of ./syntax.ts (docs/protocol-decisions.md §2, RFC 8053 row).
  *
  * The header is advisory (RFC 8053 §4: "Any parameters contained in this header MAY be ignored"): a
  * parameter with an unusable value is dropped, an entry without parameters is skipped; only a field that

@@ -3,7 +3,7 @@
  * pure engine: a request (URL) goes in and the engine says what Authorization to send; each response goes in
  * and the engine says what happened — send again, verified, unauthenticated, ask the user, or the server
  * FAILED to prove itself. No browser or Node API: randomness and the clock are injected
- * (docs/architecture.md). Project decisions: docs/mutual-protocol.md §3.
+ * (docs/architecture.md). Project decisions: docs/protocol-decisions.md §3.
  */
 import { getAlgorithm, type Algorithm, type AlgorithmName } from '../crypto/algorithms.ts';
 import { decodeFixedNumber, encodeFixedNumber } from '../crypto/encoding.ts';
@@ -123,7 +123,7 @@ export interface RequestSequence {
 export interface ClientOptions {
   random: RandomSource;
   now: () => number;
-  /** docs/mutual-protocol.md §3.7: allow validation=host over HTTPS for this server (user's explicit choice). */
+  /** docs/protocol-decisions.md §3.7: allow validation=host over HTTPS for this server (user's explicit choice). */
   allowHostValidationOverHttps?: (server: string) => boolean;
 }
 
@@ -533,7 +533,7 @@ export class MutualClient {
 
     if (msg.kind === 'normal') {
       if (seq.verify) {
-        // Project decision (docs/mutual-protocol.md, issue 2): a request that carried a session must come
+        // Project decision (docs/protocol-decisions.md, issue 2): a request that carried a session must come
         // back verified. 5xx without Authentication-Info is the RFC's tolerated exception (§10.1) — reported
         // as an unverified server error, never as verified.
         const s = this.state.sessions[seq.verify.sessionKey];

@@ -1,7 +1,7 @@
 /**
  * The messages of RFC 8120 §4 (401-INIT / 401-STALE, req-KEX-C1, 401-KEX-S1, req-VFY-C, 200-VFY-S) as typed
  * values: validation of parsed challenges / credentials / Authentication-Info, and their canonical wire
- * forms (docs/mutual-protocol.md §2, §3.2, §3.8). Authentication-Control (RFC 8053 §4) is re-exported from
+ * forms (docs/protocol-decisions.md §2, §3.2, §3.8). Authentication-Control (RFC 8053 §4) is re-exported from
  * ./auth-control.ts.
  *
  * Every failure is ERR_MUTUAL_MESSAGE with a message that starts with the reason word of the vectors
@@ -119,7 +119,7 @@ function run<T>(f: () => T): Result<T> {
     return ok(f());
   } catch (e) {
     if (e instanceof Reject) return fail('ERR_MUTUAL_MESSAGE', `${e.reason}: ${e.detail}`);
-    // Not reachable by design; no input may make a reader throw (docs/mutual-protocol.md §4).
+    // Not reachable by design; no input may make a reader throw (docs/protocol-decisions.md §4).
     return fail('ERR_MUTUAL_MESSAGE', `internal-error: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
@@ -418,7 +418,7 @@ export function formatVfyC(m: Omit<VfyCCredentials, 'kind'>): string {
 
 /**
  * Authentication-Info value of a 200-VFY-S (RFC 8120 §4.5): `Mutual version=1, sid=…, vks=…` as the project's
- * servers send it (docs/mutual-protocol.md §3.2), or the bare RFC 7615 list. The vks wire type comes from
+ * servers send it (docs/protocol-decisions.md §3.2), or the bare RFC 7615 list. The vks wire type comes from
  * `algorithm` when given, else from the value's shape (the four algorithms' base64 values always end in "=").
  */
 export function formatVfyS(m: Omit<VfySInfo, 'kind'>, form: 'mutual' | 'bare' = 'mutual', algorithm?: string): string {

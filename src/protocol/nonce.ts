@@ -1,5 +1,5 @@
 /**
- * Client nonce numbers (RFC 8120 §6; docs/mutual-protocol.md §3.5): a counter per session that starts at 1,
+ * Client nonce numbers (RFC 8120 §6; docs/protocol-decisions.md §3.5): a counter per session that starts at 1,
  * only ever moves up, and stops at nc-max. Allocation returns the new counter value so the caller can
  * persist it *before* the request that uses the number goes out — after a crash or a service-worker restart
  * the counter resumes above every number that may have been sent, so no number is ever reused.

@@ -1,6 +1,6 @@
 /**
  * Authentication realms and scopes (RFC 8120 §5, §5.1) and the `vh` of `validation=host` (§7);
- * docs/mutual-protocol.md §3.1 (an omitted auth-scope is the single-server string of the request URI).
+ * docs/protocol-decisions.md §3.1 (an omitted auth-scope is the single-server string of the request URI).
  */
 import { fail, ok, type Result } from '../errors.ts';
 
@@ -134,7 +134,7 @@ export function scopeCovers(scope: AuthScope, o: Origin): boolean {
 
 /**
  * The auth-scope a client uses for a challenge: the server's `auth-scope` if present (it must be valid and
- * cover the request), else the single-server string of the request (docs/mutual-protocol.md §3.1).
+ * cover the request), else the single-server string of the request (docs/protocol-decisions.md §3.1).
  */
 export function effectiveScope(authScopeParam: string | undefined, request: Origin): Result<AuthScope> {
   if (authScopeParam === undefined) {

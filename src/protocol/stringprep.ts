@@ -1,5 +1,5 @@
 /**
- * String preparation of RFC 8120 §9 (docs/mutual-protocol.md §2, "string preparation"): usernames by the
+ * String preparation of RFC 8120 §9 (docs/protocol-decisions.md §2, "string preparation"): usernames by the
  * UsernameCasePreserved profile (RFC 7613 §3.3), passwords by the OpaqueString profile (RFC 7613 §4.2).
  *
  * Both profiles sit on the PRECIS framework (RFC 7564): the derived property of each code point (RFC 7564 §8,
@@ -42,7 +42,7 @@ import {
   widthMapping,
 } from './unicode-tables.ts';
 
-/** Longest accepted input, in code points (docs/mutual-protocol.md §4: bounded work on any input). */
+/** Longest accepted input, in code points (docs/protocol-decisions.md §4: bounded work on any input). */
 export const MAX_CODE_POINTS = 1024;
 
 /** The two PRECIS string classes (RFC 7564 §4.2, §4.3). */

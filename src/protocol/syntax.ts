@@ -1,6 +1,6 @@
 /**
  * RFC 7235 challenge / credentials lists and RFC 7615 Authentication-Info, with RFC 5987 `name*=` values:
- * a total, single-pass scanner and the canonical formatter of RFC 8120 §3 (docs/mutual-protocol.md §2, §3.2,
+ * a total, single-pass scanner and the canonical formatter of RFC 8120 §3 (docs/protocol-decisions.md §2, §3.2,
  * §3.8, §4).
  *
  * Header field values are JS strings holding one character per octet (the ISO-8859-1 view Node's `http`
@@ -10,9 +10,9 @@
 import { MutualError, fail, ok, type Result } from '../errors.ts';
 import { utf8 } from '../bytes.ts';
 
-/** docs/mutual-protocol.md §3.8: a header field value longer than this is rejected before parsing. */
+/** docs/protocol-decisions.md §3.8: a header field value longer than this is rejected before parsing. */
 export const MAX_FIELD_LENGTH = 16384;
-/** docs/mutual-protocol.md §3.8: at most this many auth-params in one field (all challenges together). */
+/** docs/protocol-decisions.md §3.8: at most this many auth-params in one field (all challenges together). */
 export const MAX_PARAMETERS = 64;
 
 /** One challenge (WWW-Authenticate, Optional-WWW-Authenticate) or credentials (Authorization). */
@@ -200,7 +200,7 @@ class Scanner {
     throw new Stop(code, reason, at);
   }
 
-  /** Bounds and characters checked once, before any structure (docs/mutual-protocol.md §3.8). */
+  /** Bounds and characters checked once, before any structure (docs/protocol-decisions.md §3.8). */
   precheck(): void {
     const s = this.s;
     if (this.n > MAX_FIELD_LENGTH) this.stop('field-too-long', MAX_FIELD_LENGTH, 'ERR_MUTUAL_LIMIT');
@@ -439,7 +439,7 @@ function scanParams(sc: Scanner, b: Builder): void {
   }
 }
 
-/** Run a scan; any failure becomes a typed error (the parser is total, docs/mutual-protocol.md §4). */
+/** Run a scan; any failure becomes a typed error (the parser is total, docs/protocol-decisions.md §4). */
 function guarded<T>(input: unknown, run: (sc: Scanner) => T): Result<T> {
   if (typeof input !== 'string') return fail('ERR_MUTUAL_SYNTAX', 'not-a-string: a header field value must be a string');
   try {
@@ -461,7 +461,7 @@ function guarded<T>(input: unknown, run: (sc: Scanner) => T): Result<T> {
 /**
  * Parse WWW-Authenticate, Optional-WWW-Authenticate (RFC 8053 §3) or Authorization (a one-element list)
  * field values. Syntax errors reject the whole field (ERR_MUTUAL_SYNTAX); the bounds of
- * docs/mutual-protocol.md §3.8 give ERR_MUTUAL_LIMIT; problems local to one challenge are reported in its
+ * docs/protocol-decisions.md §3.8 give ERR_MUTUAL_LIMIT; problems local to one challenge are reported in its
  * `invalid` list. The error message starts with the reason word (`expected-comma: …`).
  */
 export function parseChallenges(fieldValue: string): Result<Challenge[]> {
@@ -475,7 +475,7 @@ export function parseControlEntries(fieldValue: string): Result<Challenge[]> {
 
 /**
  * Parse Authentication-Info (RFC 7615 `#auth-param`, or `Mutual #auth-param` as RFC 8120 Figure 1 shows,
- * docs/mutual-protocol.md §3.2). Several field lines combine as one list (RFC 7230 §3.2.2). The RFC 8120
+ * docs/protocol-decisions.md §3.2). Several field lines combine as one list (RFC 7230 §3.2.2). The RFC 8120
  * §3.1 rules apply (`name` and `name*` together are a duplicate).
  */
 export function parseAuthenticationInfo(fieldValues: string | readonly string[]): Result<AuthInfo> {

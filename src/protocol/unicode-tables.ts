@@ -1,5 +1,5 @@
 /**
- * Unicode 14.0.0 data for RFC 7613 string preparation (stringprep.ts; docs/mutual-protocol.md §2) that
+ * Unicode 14.0.0 data for RFC 7613 string preparation (stringprep.ts; docs/protocol-decisions.md §2) that
  * JavaScript's RegExp property escapes do not expose: which code points are assigned, Bidi_Class (RFC 5893),
  * Joining_Type and the Virama combining class (RFC 5892 Appendix A.1/A.2), and the width mapping of RFC 7613
  * §3.3.1.

@@ -1,6 +1,6 @@
 /**
  * The server's session table (RFC 8120 §11) and nonce-number bookkeeping (RFC 8120 §6;
- * docs/mutual-protocol.md §3.5).
+ * docs/protocol-decisions.md §3.5).
  *
  * Memory is bounded, whatever clients do:
  *

@@ -1,6 +1,6 @@
 /**
  * Checks of received elements (RFC 8121 §3.2: 1 < K < q-1; §3.3: P'() must give a curve point; RFC 8120
- * §3.2.3: natural length and strict base64; docs/mutual-protocol.md §3.3: DL subgroup by Jacobi symbol):
+ * §3.2.3: natural length and strict base64; docs/protocol-decisions.md §3.3: DL subgroup by Jacobi symbol):
  * every invalid_elements / invalid_elements_strict entry is rejected at the step its "check" names, every
  * valid_elements entry accepted — and the exchange functions refuse the invalid ones before using them.
  */

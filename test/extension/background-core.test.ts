@@ -39,7 +39,10 @@ async function setup(misbehave: Misbehaviour = 'none') {
 
 let ids = 0;
 function request(tabId: number, path: string, mainFrame = false): InterceptedRequest {
-  return { id: `r${++ids}`, tabId, url: `${ORIGIN}${path}`, method: 'GET', headers: [{ name: 'Accept', value: '*/*' }], mainFrame, document: mainFrame };
+  return {
+    id: `r${++ids}`, tabId, url: `${ORIGIN}${path}`, method: 'GET', headers: [{ name: 'Accept', value: '*/*' }], mainFrame, document: mainFrame,
+    requester: { origin: ORIGIN, topOrigin: ORIGIN },
+  };
 }
 
 async function logIn(s: Awaited<ReturnType<typeof setup>>, tabId = 1) {
@@ -67,7 +70,10 @@ describe('background core', () => {
     const ncs = s.server.log.filter((l) => l.outcome === 'ok').map((l) => l.nc);
     expect(new Set(ncs).size).toBe(ncs.length);
     expect(ncs.length).toBe(42); // the login's own req-VFY-C + 41
+    expect(s.core.tabStatus(1).state).toBe('available'); // the verified document has not committed yet
+    s.core.onCommitted(1, `${ORIGIN}/`);
     expect(s.core.tabStatus(1).state).toBe('verified');
+    expect(s.core.tabStatus(1).requestsVerified).toBe(41);
   });
 
   it('survives a service-worker restart between request and response without reusing a nonce number', async () => {
@@ -102,6 +108,7 @@ describe('background core', () => {
     const v = await s.core.onRequest(doc);
     const res = s.server.handle(v.kind === 'continue' ? v.authorization : undefined);
     expect((await s.core.onResponse({ ...doc, status: res.status, responseHeaders: entries(res) })).kind).toBe('continue');
+    s.core.onCommitted(1, `${ORIGIN}/`);
     expect(s.core.tabStatus(1).state).toBe('verified');
     s.interceptor.restartStrandsRequests = true;
     await s.core.onRequest(request(1, '/res/x')); // paused in CDP when the worker dies
@@ -113,6 +120,13 @@ describe('background core', () => {
     ]);
     expect(s.port.closed).toEqual([1]);
     expect(s.interceptor.isAttached(99)).toBe(true);
+    // The replacement shows nothing verified until its own verified document commits.
+    expect(core2.tabStatus(99).state).toBe('none');
+    const again = request(99, '/', true);
+    const v2 = await core2.onRequest(again);
+    const res2 = s.server.handle(v2.kind === 'continue' ? v2.authorization : undefined);
+    expect((await core2.onResponse({ ...again, status: res2.status, responseHeaders: entries(res2) })).kind).toBe('continue');
+    core2.onCommitted(99, `${ORIGIN}/`);
     expect(core2.tabStatus(99).state).toBe('verified');
   });
 
@@ -128,6 +142,7 @@ describe('background core', () => {
     expect(out.kind).toBe('fulfill');
     if (out.kind === 'fulfill') expect(out.status).toBe(200);
     expect(s.port.prompts).toEqual([1]); // no new prompt
+    s.core.onCommitted(1, `${ORIGIN}/`);
     expect(s.core.tabStatus(1).state).toBe('verified');
   });
 

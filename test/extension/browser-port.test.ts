@@ -1,9 +1,9 @@
 /** The worker's own fetch(): opaque redirects, a timeout, and a cap on the bodies it replays into a tab. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { chromePort, FETCH_TIMEOUT_MS, MAX_REPLAY_BYTES, readCapped } from '../../src/extension/background/browser-port.ts';
-import type { ChromeApi } from '../../src/extension/background/chrome.ts';
+import { extensionPort, FETCH_TIMEOUT_MS, MAX_REPLAY_BYTES, readCapped } from '../../src/extension/background/browser-port.ts';
+import type { Browser } from 'webextension-polyfill';
 
-const port = chromePort(() => ({}) as ChromeApi);
+const port = extensionPort(() => ({}) as Browser);
 
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -33,9 +33,46 @@ describe('CDP attach', () => {
     const interceptor = new CdpFetchInterceptor(() => chrome.api);
     expect(await interceptor.attach(3, { network: false })).toBe(true);
     expect(chrome.commands).toEqual([
-      'attach', 'Fetch.enable', 'Page.getFrameTree', 'Network.enable',
+      'attach', 'Fetch.enable', 'Page.enable', 'Page.getFrameTree', 'Network.enable',
       'Network.setBypassServiceWorker(true)', 'Network.setCacheDisabled(true)',
     ]);
     expect(interceptor.networkEnabled(3)).toBe(true);
+  });
+});
+
+describe('CDP resume after a worker restart (recovery lives in the adapter)', () => {
+  const tabs = (loading: boolean) => {
+    const calls: string[] = [];
+    return {
+      calls,
+      control: {
+        navigate: async (tabId: number, url: string) => void calls.push(`navigate ${tabId} ${url}`),
+        tabLoading: async () => loading,
+        openBlankBeside: async (tabId: number) => {
+          calls.push(`open beside ${tabId}`);
+          return 42;
+        },
+        closeTab: async (tabId: number) => void calls.push(`close ${tabId}`),
+      },
+    };
+  };
+
+  it('an idle tab is attached again, nothing else', async () => {
+    const chrome = fakeChrome();
+    const t = tabs(false);
+    const out = await new CdpFetchInterceptor(() => chrome.api).resume({ tabId: 3, url: 'http://127.0.0.1:8080/', inFlight: false }, t.control);
+    expect(out).toEqual({ attached: true });
+    expect(t.calls).toEqual([]);
+  });
+
+  it('a tab stuck in a load is unloaded, replaced by a tab attached before it navigates, and closed', async () => {
+    const chrome = fakeChrome();
+    const t = tabs(true);
+    const interceptor = new CdpFetchInterceptor(() => chrome.api);
+    const out = await interceptor.resume({ tabId: 3, url: 'http://127.0.0.1:8080/', inFlight: false }, t.control);
+    expect(out).toEqual({ attached: true, replacedBy: 42 });
+    expect(t.calls).toEqual(['navigate 3 about:blank', 'open beside 3', 'close 3', 'navigate 42 http://127.0.0.1:8080/']);
+    expect(interceptor.isAttached(42)).toBe(true);
+    expect(chrome.commands.indexOf('Fetch.enable')).toBeGreaterThan(-1); // attached (Fetch enabled) before the navigation
   });
 });

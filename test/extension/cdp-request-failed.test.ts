@@ -20,7 +20,7 @@ function fakeChrome() {
       detach: async () => undefined,
       sendCommand: async (_t: Debuggee, method: string, params?: object) => {
         commands.push({ method, ...(params ? { params } : {}) });
-        if (method === 'Page.getFrameTree') return { frameTree: { frame: { id: 'main' } } };
+        if (method === 'Page.getFrameTree') return { frameTree: { frame: { id: 'main', url: `${ORIGIN}/`, securityOrigin: ORIGIN } } };
         return {};
       },
       getTargets: async () => [],

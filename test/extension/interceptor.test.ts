@@ -40,7 +40,7 @@ describe('hostile responses', () => {
     const names = fc.constantFrom('www-authenticate', 'authentication-info', 'optional-www-authenticate', 'authentication-control', 'x-other');
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 100, max: 599 }), fc.array(fc.record({ name: names, value: fc.string({ maxLength: 300 }) }), { maxLength: 4 }), fc.boolean(), async (status, headers, mainFrame) => {
-        const r = { id: `h${++n}`, tabId: 1, url: `http://127.0.0.1:8080/h${n}`, method: 'GET', headers: [], mainFrame, document: mainFrame };
+        const r = { id: `h${++n}`, tabId: 1, url: `http://127.0.0.1:8080/h${n}`, method: 'GET', headers: [], mainFrame, document: mainFrame, requester: { origin: 'http://127.0.0.1:8080', topOrigin: 'http://127.0.0.1:8080' } };
         const verifiedBefore = core.tabStatus(1).requestsVerified;
         const v = await core.onRequest(r);
         expect(v.kind).toBe('continue');

@@ -14,7 +14,7 @@ const A = 'http://127.0.0.1:8080';
 const B = 'http://127.0.0.2:8080';
 
 const pageCtx = (s: Setup): HandlerContext => ({
-  core: s.core, local: s.local, activeTabId: async () => 1, sender: { id: 'x', url: 'chrome-extension://x/popup/index.html' },
+  core: s.core, local: s.local, activeTabId: async () => 1, indicatorPage: 'chrome-extension://x/pages/indicator.html', sender: { id: 'x', url: 'chrome-extension://x/popup/index.html' },
 });
 
 describe('the credentials go to the host the user was shown', () => {
@@ -51,6 +51,8 @@ describe('the credentials go to the host the user was shown', () => {
     expect(s.core.tabStatus(1).state).not.toBe('verified');
     expect((await s.core.indicator(1)).show).toBe(false);
     expect((await roundTrip(s, request(1, `${A}/`, true))).response.kind).toBe('continue');
+    expect(s.core.tabStatus(1).state).not.toBe('verified'); // verified response, document not committed yet
+    s.core.onCommitted(1, `${A}/`);
     expect(s.core.tabStatus(1).state).toBe('verified');
   });
 });

@@ -16,8 +16,8 @@ function ctx(core: Partial<MutualBackground>, tabId?: number): HandlerContext {
   return {
     core: core as MutualBackground,
     local: localStore(() => memoryArea()),
-    sender: tabId === undefined ? { id: ID, url: `${ORIGIN}popup/index.html` } : { id: ID, url: 'https://example.com/', tab: { id: tabId, windowId: 1, active: true } },
-    activeTabId: async () => 7,
+    sender: tabId === undefined ? { id: ID, url: `${ORIGIN}popup/index.html` } : { id: ID, url: 'https://example.com/', frameId: 0, tab: { id: tabId, windowId: 1, active: true } },
+    activeTabId: async () => 7, indicatorPage: 'chrome-extension://x/pages/indicator.html',
   };
 }
 
@@ -39,7 +39,7 @@ describe('messaging', () => {
     const core: Partial<MutualBackground> = {
       login: async () => {
         loginCalled = true;
-        return { result: 'error', message: '' };
+        return { result: 'error', code: 'ERR_LOGIN_NONE_PENDING', message: '' };
       },
       indicator: async (tabId: number) => ({ show: tabId === 5 }),
     };

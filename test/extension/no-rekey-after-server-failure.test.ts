@@ -2,7 +2,7 @@
  * After the server FAILED to prove itself (wrong vks), the session keys and the realm's active pi are dropped,
  * so no later request of the tab silently starts a new key exchange with the same server — each would be a full
  * req-KEX-C1 / req-VFY-C transcript (one online password guess for a rogue server) without asking the user.
- * docs/mutual-protocol.md §4: "no automatic retry loops".
+ * docs/protocol-decisions.md §4: "no automatic retry loops".
  */
 import { describe, expect, it } from 'vitest';
 import { logIn, ORIGIN, PASSWORD, request, roundTrip, setup } from './scenario.ts';

@@ -35,6 +35,7 @@ describe('a redirect answering the exchange is not a server failure', () => {
     const doc = await roundTrip(s, request(1, `${ORIGIN}/`, true));
     expect(doc.auth).toContain('vkc=');
     expect(doc.response.kind).toBe('continue');
+    s.core.onCommitted(1, `${ORIGIN}/`);
     expect(s.core.tabStatus(1).state).toBe('verified');
   });
 

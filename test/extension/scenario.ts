@@ -44,8 +44,20 @@ export async function setup(opts: { origins?: string[]; realm?: string } = {}) {
 export type Setup = Awaited<ReturnType<typeof setup>>;
 
 let ids = 0;
-export function request(tabId: number, url: string, mainFrame = false, method = 'GET'): InterceptedRequest {
-  return { id: `q${++ids}`, tabId, url, method, headers: [{ name: 'Accept', value: '*/*' }], mainFrame, document: mainFrame };
+/**
+ * A request of the tab; by default made by a document of the URL's own origin in a top-level document of that
+ * origin (the site's own page). `requester: null` leaves it out (an adapter that could not tell).
+ */
+export function request(tabId: number, url: string, mainFrame = false, method = 'GET', requester?: { origin: string; topOrigin: string } | null): InterceptedRequest {
+  const own = new URL(url).origin;
+  const r: InterceptedRequest = { id: `q${++ids}`, tabId, url, method, headers: [{ name: 'Accept', value: '*/*' }], mainFrame, document: mainFrame };
+  if (requester !== null) r.requester = requester ?? { origin: own, topOrigin: own };
+  return r;
+}
+
+/** The browser reports that the tab's top-level document committed (webNavigation.onCommitted). */
+export function commit(s: { core: { onCommitted(tabId: number, url: string): void } }, tabId: number, url: string): void {
+  s.core.onCommitted(tabId, url);
 }
 
 /** The page's 401-INIT seen by the observer, then the user logs in from the login UI. */

@@ -1,7 +1,7 @@
 /** Fakes for the extension core in Node: an interceptor, a browser port backed by a ScriptedServer. */
 import type { ResponseInput } from '../../src/protocol/client.ts';
 import type { BrowserPort, FetchedResponse } from '../../src/extension/background/core.ts';
-import type { HeaderEntry, Interceptor, InterceptorHandlers } from '../../src/extension/background/interceptors/interceptor.ts';
+import type { HeaderEntry, Interceptor, InterceptorHandlers, ResumeResult, ResumeTab, TabControl } from '../../src/extension/background/interceptors/interceptor.ts';
 import type { TabState } from '../../src/extension/shared/messages.ts';
 import type { ScriptedServer } from '../support/scripted-server.ts';
 
@@ -13,6 +13,17 @@ export class FakeInterceptor implements Interceptor {
   async attach(tabId: number): Promise<boolean> {
     this.attached.add(tabId);
     return true;
+  }
+  /** Like the CDP adapter when `restartStrandsRequests`: a tab stuck in a load is replaced (unload, new tab, load). */
+  async resume(tab: ResumeTab, tabs: TabControl): Promise<ResumeResult> {
+    if (!this.restartStrandsRequests || !(tab.inFlight || (await tabs.tabLoading(tab.tabId)))) return { attached: await this.attach(tab.tabId) };
+    await tabs.navigate(tab.tabId, 'about:blank');
+    const id = await tabs.openBlankBeside(tab.tabId);
+    if (id === undefined || tab.url === undefined) return { attached: false };
+    const attached = await this.attach(id);
+    await tabs.closeTab(tab.tabId);
+    await tabs.navigate(id, tab.url);
+    return { attached, replacedBy: id };
   }
   async detach(tabId: number): Promise<void> {
     this.attached.delete(tabId);

@@ -1,6 +1,6 @@
 /**
  * Properties of the syntax and message layers (src/protocol/syntax.ts, messages.ts): format → parse
- * round-trips, totality on arbitrary input (docs/mutual-protocol.md §4), and linear time on adversarial
+ * round-trips, totality on arbitrary input (docs/protocol-decisions.md §4), and linear time on adversarial
  * inputs up to the 16 KiB bound (§3.8).
  */
 import fc from 'fast-check';
@@ -302,7 +302,7 @@ function build(size: number, prefix: string, unit: string, suffix = ''): string 
   return prefix + body + suffix;
 }
 
-describe('linear time on adversarial inputs (docs/mutual-protocol.md §4)', () => {
+describe('linear time on adversarial inputs (docs/protocol-decisions.md §4)', () => {
   const parsers: Record<string, (s: string) => unknown> = {
     challenges: parseChallenges,
     info: parseAuthenticationInfo,

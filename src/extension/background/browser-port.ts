@@ -1,7 +1,7 @@
-/** The {@link BrowserPort} of the core, on Chromium's extension API. */
+/** The {@link BrowserPort} of the core, on the one extension API surface (shared/webext.ts): both browsers. */
+import type { Browser } from 'webextension-polyfill';
 import { concatBytes } from '../../bytes.ts';
-import type { ChromeApi } from './chrome.ts';
-import type { BrowserPort, FetchedResponse } from './core.ts';
+import type { BrowserPort, FetchedResponse } from './platform.ts';
 import type { HeaderEntry } from './interceptors/interceptor.ts';
 import type { TabState } from '../shared/messages.ts';
 
@@ -49,7 +49,7 @@ export async function readCapped(res: Response, max: number): Promise<Uint8Array
 /** Request headers the service worker's fetch() must not copy from the tab's request. */
 const SKIP_HEADERS = new Set(['authorization', 'host', 'content-length', 'cookie', 'connection', 'accept-encoding']);
 
-export function chromePort(api: () => ChromeApi): BrowserPort {
+export function extensionPort(api: () => Browser): BrowserPort {
   return {
     async showState(tabId, state, title) {
       const a = api().action;
@@ -65,7 +65,7 @@ export function chromePort(api: () => ChromeApi): BrowserPort {
       try {
         const tab = await c.tabs.get(tabId);
         if (!tab.active) throw new Error('the tab is not in front');
-        await c.action.openPopup({ windowId: tab.windowId });
+        await c.action.openPopup(tab.windowId !== undefined ? { windowId: tab.windowId } : undefined);
       } catch {
         // No popup possible (window not focused, tab in background, …): a small extension window instead.
         await c.windows.create({ url: c.runtime.getURL(`pages/login.html?tab=${tabId}&close=1`), type: 'popup', width: 420, height: 560, focused: true });
@@ -109,7 +109,7 @@ export function chromePort(api: () => ChromeApi): BrowserPort {
           c.tabs.onUpdated.removeListener(listener);
           resolve();
         };
-        const listener = (id: number, change: { status?: string }) => {
+        const listener = (id: number, change: { status?: string }): void => {
           if (id === tabId && change.status === 'complete') done();
         };
         const timer = setTimeout(done, timeoutMs);
@@ -119,7 +119,7 @@ export function chromePort(api: () => ChromeApi): BrowserPort {
     async openBlankBeside(tabId) {
       const c = api();
       const old = await c.tabs.get(tabId);
-      const t = await c.tabs.create({ url: 'about:blank', active: old.active, windowId: old.windowId, ...(old.index !== undefined ? { index: old.index + 1 } : {}) });
+      const t = await c.tabs.create({ url: 'about:blank', active: old.active, ...(old.windowId !== undefined ? { windowId: old.windowId } : {}), index: old.index + 1 });
       return t.id;
     },
     async closeTab(tabId) {

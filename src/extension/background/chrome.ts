@@ -1,6 +1,7 @@
 /**
- * The subset of the Chromium extension API the background uses, typed by hand (no @types/chrome in the
- * project): only what is called, so a reader sees the whole browser surface of the service worker here.
+ * The Chromium-only part of the extension API, typed by hand: `chrome.debugger`, which only the CDP adapter
+ * (interceptors/cdp-fetch.ts) uses. Everything else goes through the one cross-browser surface,
+ * shared/webext.ts. (`i18n` stays here only for shared/i18n.ts until it moves to shared/webext.ts too.)
  * Access is lazy, so Node unit tests can import modules that reference it without a `chrome` global.
  */
 
@@ -13,58 +14,7 @@ export interface Debuggee {
   tabId?: number;
 }
 
-export interface HttpHeader {
-  name: string;
-  value?: string;
-}
-
-export interface WebResponseDetails {
-  tabId: number;
-  frameId: number;
-  type: string;
-  url: string;
-  method: string;
-  statusCode: number;
-  responseHeaders?: HttpHeader[];
-}
-
-export interface Tab {
-  id?: number;
-  windowId: number;
-  url?: string;
-  pendingUrl?: string;
-  active: boolean;
-  status?: string;
-  index?: number;
-}
-
-export interface MessageSender {
-  id?: string;
-  url?: string;
-  origin?: string;
-  tab?: Tab;
-  frameId?: number;
-  /** Chromium 106+: 'active', 'prerender', 'cached' or 'pending_deletion'. */
-  documentLifecycle?: string;
-}
-
-export interface StorageArea {
-  get(keys: string | string[]): Promise<Record<string, unknown>>;
-  set(items: Record<string, unknown>): Promise<void>;
-  remove(keys: string | string[]): Promise<void>;
-  setAccessLevel?(o: { accessLevel: 'TRUSTED_CONTEXTS' | 'TRUSTED_AND_UNTRUSTED_CONTEXTS' }): Promise<void>;
-}
-
 export interface ChromeApi {
-  runtime: {
-    id: string;
-    getURL(path: string): string;
-    lastError?: { message?: string };
-    onMessage: ChromeEvent<(msg: unknown, sender: MessageSender, sendResponse: (r: unknown) => void) => boolean | undefined>;
-    onInstalled: ChromeEvent<(d: { reason: string }) => void>;
-    onStartup: ChromeEvent<() => void>;
-    sendMessage(msg: unknown): Promise<unknown>;
-  };
   debugger: {
     attach(target: Debuggee, version: string): Promise<void>;
     detach(target: Debuggee): Promise<void>;
@@ -72,36 +22,6 @@ export interface ChromeApi {
     getTargets(): Promise<Array<{ tabId?: number; attached: boolean; type: string; extensionId?: string }>>;
     onEvent: ChromeEvent<(source: Debuggee, method: string, params?: unknown) => void>;
     onDetach: ChromeEvent<(source: Debuggee, reason: string) => void>;
-  };
-  webRequest: {
-    onHeadersReceived: {
-      addListener(f: (d: WebResponseDetails) => void, filter: { urls: string[]; types?: string[] }, extra?: string[]): void;
-    };
-  };
-  tabs: {
-    get(tabId: number): Promise<Tab>;
-    query(q: { active?: boolean; currentWindow?: boolean; lastFocusedWindow?: boolean }): Promise<Tab[]>;
-    reload(tabId: number, o?: { bypassCache?: boolean }): Promise<void>;
-    remove(tabId: number): Promise<void>;
-    update(tabId: number, o: { url?: string; active?: boolean }): Promise<Tab>;
-    create(o: { url: string; active?: boolean; windowId?: number; index?: number }): Promise<Tab>;
-    onRemoved: ChromeEvent<(tabId: number) => void>;
-    onUpdated: ChromeEvent<(tabId: number, change: { status?: string; url?: string }, tab: Tab) => void>;
-  };
-  windows: {
-    create(o: { url: string; type: 'popup' | 'normal'; width?: number; height?: number; focused?: boolean }): Promise<{ id?: number }>;
-  };
-  action: {
-    setIcon(o: { tabId?: number; path: Record<string, string> }): Promise<void>;
-    setBadgeText(o: { tabId?: number; text: string }): Promise<void>;
-    setBadgeBackgroundColor(o: { tabId?: number; color: string }): Promise<void>;
-    setTitle(o: { tabId?: number; title: string }): Promise<void>;
-    getBadgeText(o: { tabId?: number }): Promise<string>;
-    openPopup(o?: { windowId?: number }): Promise<void>;
-  };
-  storage: {
-    session: StorageArea;
-    local: StorageArea;
   };
   i18n: {
     getMessage(name: string, subs?: string | string[]): string;
@@ -111,8 +31,7 @@ export interface ChromeApi {
 
 declare const chrome: ChromeApi;
 
-/** The browser's `chrome` namespace (call only inside the extension). */
+/** Chromium's `chrome` namespace (call only inside the extension, only from the CDP adapter). */
 export function chromeApi(): ChromeApi {
   return chrome;
 }
-

@@ -4,12 +4,27 @@
  * for their own tab's indicator only; only extension pages submit credentials or log out. Every answer is a
  * {@link Reply}: nothing throws across messaging, whatever arrives.
  */
-import type { MessageSender } from './chrome.ts';
 import type { MutualBackground } from './core.ts';
 import type { LocalStore } from './storage.ts';
 import {
   ALLOWED, MESSAGE_NAMES, type AnyMessageRequest, type MessageMap, type MessageName, type MessageRequest, type Reply, type Trust,
 } from '../shared/messages.ts';
+
+/**
+ * What the browser says about a message's sender (the fields read here; `runtime.MessageSender` of both
+ * browsers, plus Chromium's `documentLifecycle` and `documentId`).
+ */
+export interface MessageSender {
+  id?: string;
+  url?: string;
+  origin?: string;
+  tab?: { id?: number; windowId?: number; url?: string; active?: boolean };
+  frameId?: number;
+  /** Chromium 106+: 'active', 'prerender', 'cached' or 'pending_deletion'. */
+  documentLifecycle?: string;
+  /** Chromium 106+: the sender document's id (the same id webNavigation.onCommitted reports). */
+  documentId?: string;
+}
 
 export interface HandlerContext {
   core: MutualBackground;
@@ -17,6 +32,8 @@ export interface HandlerContext {
   sender: MessageSender;
   /** The active tab of the last focused window (the popup's "current tab"). */
   activeTabId: () => Promise<number | undefined>;
+  /** Absolute URL of the indicator frame's page (pages/indicator.html). */
+  indicatorPage: string;
 }
 
 type Handler<N extends MessageName> = (req: MessageRequest<N>, ctx: HandlerContext) => Promise<MessageMap[N]['res']>;
@@ -45,19 +62,24 @@ async function resolveTab(req: { tabId?: number }, ctx: HandlerContext): Promise
 }
 
 export const handlers: Handlers = {
-  async indicator(_req, ctx) {
+  async indicator(req, ctx) {
     const tabId = ctx.sender.tab?.id;
     // A content script learns about its own tab and its own document only (sender.url is the browser's word),
-    // and only while that document is the active one (not a bfcache'd or prerendered page).
-    if (tabId === undefined || ctx.sender.url === undefined) return { show: false };
+    // only in the top frame (rule R5), and only while that document is the active one (not a bfcache'd or
+    // prerendered page).
+    if (tabId === undefined || ctx.sender.url === undefined || ctx.sender.frameId === undefined) return { show: false };
     if (ctx.sender.documentLifecycle !== undefined && ctx.sender.documentLifecycle !== 'active') return { show: false };
-    return ctx.core.indicator(tabId, ctx.sender.url);
+    return ctx.core.indicator(tabId, ctx.sender.url, ctx.sender.frameId, req.frame === true, ctx.sender.documentId);
   },
-  async 'indicator-frame'(_req, ctx) {
-    // The indicator's own extension frame, inside the tab: judged by the tab's top-level URL.
+  async 'indicator-frame'(req, ctx) {
+    // The indicator's own extension frame, inside the tab: it must be our indicator page, and it proves with the
+    // one-time token of the verified document's top frame that it is that document's indicator (rule R5).
     const tab = ctx.sender.tab;
-    if (tab?.id === undefined) return { show: false };
-    return ctx.core.indicatorFrame(tab.id, tab.url);
+    if (tab?.id === undefined || ctx.sender.url === undefined) return { show: false };
+    const page = ctx.sender.url.split(/[?#]/)[0];
+    if (page !== ctx.indicatorPage) return { show: false };
+    const token = req.token === undefined ? undefined : str(req.token, 'token', 64);
+    return ctx.core.indicatorFrame(tab.id, tab.url, token);
   },
   async 'tab-status'(req, ctx) {
     return ctx.core.tabStatus(await resolveTab(req, ctx));
@@ -80,6 +102,7 @@ export const handlers: Handlers = {
   async logout(req, ctx) {
     return ctx.core.logout(str(req.key, 'key'), req.tabId === undefined ? undefined : tabIdOf(req.tabId));
   },
+  /** Extension pages only (ALLOWED): the options page and the login UI show the phrase. */
   async 'get-phrase'(_req, ctx) {
     return { phrase: await ctx.local.phrase.get() };
   },

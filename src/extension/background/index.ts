@@ -1,28 +1,47 @@
 /**
- * The service worker: wires browser events to the core and messages to named handlers. Listeners are
- * registered synchronously at start (MV3: events that woke the worker are delivered only to listeners
- * added in the first turn); each waits for the state to be loaded from storage.session.
+ * The service worker: wires browser events to the background's parts (core.ts) and messages to named handlers
+ * (handlers.ts) — nothing else. Listeners are registered synchronously at start (MV3: events that woke the
+ * worker are delivered only to listeners added in the first turn); each waits for the state to be loaded from
+ * storage.session. The browser is reached through the one API surface (shared/webext.ts); the Chromium-only
+ * CDP adapter is the one place that uses `chrome.debugger`.
  */
 import { webRandom } from '../../bytes.ts';
-import { chromeApi } from './chrome.ts';
-import { chromePort } from './browser-port.ts';
+import { webext } from '../shared/webext.ts';
+import { extensionPort } from './browser-port.ts';
 import { MutualBackground, trace } from './core.ts';
 import { EngineHost } from './engine.ts';
-import { handlers, route, trustOf } from './handlers.ts';
-import { CdpFetchInterceptor } from './interceptors/cdp-fetch.ts';
+import { handlers, route, trustOf, type MessageSender } from './handlers.ts';
+import { CdpFetchInterceptor, chromeDebuggerApi } from './interceptors/cdp-fetch.ts';
 import { randomPhrase } from './phrase.ts';
-import { localStore, sessionStore } from './storage.ts';
+import { privateStringItem } from './phrase-store.ts';
+import { localStore, sessionStore, type LocalStore } from './storage.ts';
+import type { StorageArea } from './storage.ts';
 
 /** Replaced at build time (vite.config.ts `define`). */
 declare const __MUTUAL_TEST_HOOKS__: boolean;
 
-const api = chromeApi();
-const store = sessionStore(() => api.storage.session);
-const local = localStore(() => api.storage.local);
-const interceptor = new CdpFetchInterceptor(chromeApi);
-const port = chromePort(chromeApi);
+const api = webext();
+const sessionArea = (): StorageArea => api.storage.session as unknown as StorageArea;
+const store = sessionStore(sessionArea);
+// The phrase lives in the extension origin's IndexedDB, where no content script can read it (phrase-store.ts).
+const local: LocalStore = { phrase: privateStringItem('phrase') };
+const interceptor = new CdpFetchInterceptor(chromeDebuggerApi);
+const port = extensionPort(webext);
+
+/** Builds before issue 7 kept the phrase in storage.local (readable by content scripts): move it, once. */
+async function migratePhrase(): Promise<void> {
+  const old = localStore(() => api.storage.local as unknown as StorageArea);
+  const phrase = await old.phrase.get();
+  if (phrase === '') return;
+  if ((await local.phrase.get()) === '') await local.phrase.set(phrase);
+  await api.storage.local.remove('phrase');
+}
 
 async function init(): Promise<MutualBackground> {
+  await migratePhrase().catch(() => undefined);
+  // storage.session holds session keys, pi and pending logins: the extension's own pages and worker only
+  // (Chromium's default, made explicit where the browser has the setting; content scripts must never read it).
+  await sessionArea().setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
   const host = await EngineHost.load(store, { random: webRandom, now: Date.now }, { pendingBeforeSend: !interceptor.restartStrandsRequests });
   const core = new MutualBackground(host, store, local, interceptor, port);
   await core.restore().catch(() => undefined);
@@ -51,26 +70,27 @@ api.webRequest.onHeadersReceived.addListener(
       .catch(() => undefined);
   },
   { urls: ['http://*/*', 'https://*/*'] },
+  // Chromium hides WWW-Authenticate from webRequest without 'extraHeaders' (Firefox shows it, and accepts the flag).
   ['responseHeaders', 'extraHeaders'],
 );
 
-api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  const trust = trustOf(sender, api.runtime.id, api.runtime.getURL(''));
-  void ready
+api.runtime.onMessage.addListener((msg: unknown, sender: unknown) => {
+  const from = sender as MessageSender;
+  const trust = trustOf(from, api.runtime.id, api.runtime.getURL(''));
+  return ready
     .then((core) =>
       route(msg, trust, {
         core,
         local,
-        sender,
+        sender: from,
         activeTabId: async () => {
           const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
           return tab?.id;
         },
+        indicatorPage: api.runtime.getURL('pages/indicator.html'),
       }, handlers),
     )
-    .catch(() => ({ ok: false, code: 'ERR_EXT_INTERNAL', message: 'internal error' }))
-    .then(sendResponse);
-  return true;
+    .catch(() => ({ ok: false, code: 'ERR_EXT_INTERNAL', message: 'internal error' }));
 });
 
 api.runtime.onInstalled.addListener(() => {
@@ -79,6 +99,13 @@ api.runtime.onInstalled.addListener(() => {
   })().catch(() => undefined);
 });
 api.runtime.onInstalled.addListener((d) => void (d.reason === 'install' && api.tabs.create({ url: api.runtime.getURL('pages/onboarding.html') }).catch(() => undefined)));
+
+// "Verified" belongs to a committed document (rule R3): the top frame's commits, as the browser reports them.
+api.webNavigation.onCommitted.addListener((d) => {
+  const extra = d as { documentLifecycle?: string; documentId?: string };
+  if (d.frameId !== 0 || (extra.documentLifecycle !== undefined && extra.documentLifecycle !== 'active')) return;
+  void ready.then((c) => c.onCommitted(d.tabId, d.url, extra.documentId)).catch(() => undefined);
+});
 
 api.tabs.onRemoved.addListener((tabId) => void ready.then((c) => c.onTabRemoved(tabId)));
 api.tabs.onUpdated.addListener((tabId, change) => {

@@ -7,16 +7,26 @@
  * search closed shadow roots), so it cannot learn the phrase to fake the box elsewhere. This content script
  * only learns whether its own document may show the box.
  */
-import { chromeApi } from '../background/chrome.ts';
+import { webext } from '../shared/webext.ts';
 import { ask } from '../shared/ask.ts';
 import { t } from '../shared/i18n.ts';
 
 let shown = false;
+let asking: Promise<void> | undefined;
 
-async function show(): Promise<void> {
+/** One question at a time: each answer's frame token replaces the previous one in the background. */
+function show(): Promise<void> {
+  asking ??= showOnce().finally(() => {
+    asking = undefined;
+  });
+  return asking;
+}
+
+async function showOnce(): Promise<void> {
   if (shown) return;
-  const r = await ask('indicator', {});
-  if (!r.ok || !r.value.show || shown) return;
+  // Ask for a frame token: the indicator frame proves with it that it is this (top, verified) document's own.
+  const r = await ask('indicator', { frame: true });
+  if (!r.ok || !r.value.show || r.value.frameToken === undefined || shown) return;
   shown = true;
   const host = document.createElement('div');
   host.style.cssText = 'all:initial !important;position:fixed !important;right:12px !important;bottom:12px !important;z-index:2147483647 !important;';
@@ -28,7 +38,7 @@ async function show(): Promise<void> {
   const wrap = document.createElement('div');
   wrap.className = 'wrap';
   const frame = document.createElement('iframe');
-  frame.src = chromeApi().runtime.getURL('pages/indicator.html');
+  frame.src = `${webext().runtime.getURL('pages/indicator.html')}#${r.value.frameToken}`;
   frame.title = t('indicatorVerified');
   const close = document.createElement('button');
   close.type = 'button';

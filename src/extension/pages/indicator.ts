@@ -8,7 +8,10 @@ import { localizePage, t } from '../shared/i18n.ts';
 
 async function render(): Promise<void> {
   localizePage('indicatorVerified');
-  const r = await ask('indicator-frame', {});
+  // The one-time token the top frame's content script put in this frame's URL (docs/threat-model.md R5).
+  const token = location.hash.slice(1);
+  history.replaceState(null, '', location.pathname);
+  const r = await ask('indicator-frame', token === '' ? {} : { token });
   const box = document.querySelector<HTMLElement>('.box');
   if (!box || !r.ok || !r.value.show) return;
   const v = r.value;

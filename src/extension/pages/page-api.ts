@@ -1,28 +1,15 @@
 /**
- * The few extension APIs the pages use beyond the background's typed subset (background/chrome.ts), typed by
- * hand the same way: the current tab (the popup opened as a tab must not report on itself), tab navigation for
+ * The few extension APIs the pages use beyond the background's typed subset (background/chrome.ts), through the one typed
+ * surface (shared/webext.ts): the current tab (the popup opened as a tab must not report on itself), tab navigation for
  * the warning page's buttons, and the host-permission check of the first-run page. Lazy, like chromeApi().
  */
-import { chromeApi, type ChromeApi, type Tab } from '../background/chrome.ts';
+import { webext, type Browser } from '../shared/webext.ts';
 
-export interface PermissionSet {
-  origins?: string[];
-  permissions?: string[];
-}
-
-export interface PageApi {
-  tabs: ChromeApi['tabs'] & {
-    /** The tab this page runs in; undefined in the toolbar popup. */
-    getCurrent(): Promise<Tab | undefined>;
-  };
-  permissions?: {
-    contains(p: PermissionSet): Promise<boolean>;
-    request(p: PermissionSet): Promise<boolean>;
-  };
-}
+/** The extension API as the pages use it: the one typed surface (shared/webext.ts). */
+export type PageApi = Pick<Browser, 'tabs' | 'permissions' | 'runtime'>;
 
 export function pageApi(): PageApi {
-  return chromeApi() as unknown as PageApi;
+  return webext();
 }
 
 /** The host permissions the extension needs (manifest `host_permissions`). */

@@ -24,7 +24,10 @@ export interface LoginView {
   optional: boolean;
   /** RFC 8053 location-when-unauthenticated: where Cancel goes. */
   cancelLocation?: string;
-  /** Origin of the frame whose request was challenged, only when it differs from the top-level site. */
+  /**
+   * The origin of the frame whose challenge caused this login, present only when it is not the tab's
+   * top-level site (the login UI shows "asked by <origin>").
+   */
   askedBy?: string;
 }
 
@@ -52,6 +55,7 @@ export interface FailureView {
   at: number;
   url: string;
   host: string;
+  /** Stable code for localization: an engine `ERR_MUTUAL_*` code or an extension `ERR_EXT_*` code. */
   code: string;
   message: string;
   /** 'server-failed' = the server did not prove itself; 'declined' = a challenge we cannot satisfy. */
@@ -66,7 +70,7 @@ export interface TabStatusView {
   session?: SessionView;
   login?: LoginView;
   lastFailure?: FailureView;
-  /** Requests verified for the tab's current document (reset when the tab navigates). */
+  /** Responses verified for the tab's current document (reset when another document commits). */
   requestsVerified: number;
 }
 
@@ -76,6 +80,11 @@ export interface IndicatorView {
   realm?: string;
   username?: string;
   phrase?: string;
+  /**
+   * Only to the top frame's content script of the verified document, when it asked for a frame: a one-time
+   * token it passes to the indicator frame, which proves with it that it is that document's indicator.
+   */
+  frameToken?: string;
 }
 
 /**
@@ -84,29 +93,42 @@ export interface IndicatorView {
  */
 export type LoginTarget = Pick<LoginView, 'server' | 'realm' | 'algorithm' | 'authScope'>;
 
-/**
- * What a login came to. `code` is stable (the UI localizes by it): for 'server-failed' and 'declined' the
- * engine's error code (ERR_MUTUAL_…), for 'error' one of {@link LoginErrorCode}. `message` is the English
- * detail, which the UI shows only folded under "Details" (or as is when it does not know the code).
- */
-export type LoginOutcome =
-  | { result: 'verified'; session: SessionView }
-  | { result: 'wrong-credentials'; message: string; code?: string }
-  | { result: 'server-failed'; message: string; code?: string }
-  | { result: 'declined'; message: string; code?: string }
-  | { result: 'error'; message: string; code?: string };
+/** Stable codes of login outcomes, for the UI to localize (the message is English, for logs and fallbacks). */
+export type LoginCode =
+  | 'OK_VERIFIED'
+  | 'ERR_LOGIN_WRONG_CREDENTIALS'
+  | 'ERR_LOGIN_WRONG_CREDENTIALS_TLS'
+  | 'ERR_LOGIN_SERVER_FAILED'
+  | 'ERR_LOGIN_DECLINED'
+  | 'ERR_LOGIN_CERTIFICATE_UNKNOWN'
+  | 'ERR_LOGIN_NONE_PENDING'
+  | 'ERR_LOGIN_SITE_CHANGED'
+  | 'ERR_LOGIN_REALM_CHANGED'
+  | 'ERR_LOGIN_BAD_INPUT'
+  | 'ERR_LOGIN_UNREACHABLE'
+  | 'ERR_LOGIN_NOT_ASKED'
+  | 'ERR_LOGIN_TOO_MANY_ROUND_TRIPS'
+  | 'ERR_LOGIN_UNCONFIRMED_REDIRECT';
 
-/** Codes of LoginOutcome 'error' the UI has words for (anything else: the message under "Details"). */
-export type LoginErrorCode =
-  | 'no-pending-login' | 'site-changed' | 'login-changed' | 'unreachable' | 'not-asked-any-more'
-  | 'too-many-round-trips' | 'redirect-unconfirmed' | 'certificate-unknown';
+export type LoginOutcome =
+  | { result: 'verified'; code: 'OK_VERIFIED'; session: SessionView }
+  | { result: 'wrong-credentials'; code: LoginCode; message: string }
+  | { result: 'server-failed'; code: LoginCode; message: string; detail?: string }
+  | { result: 'declined'; code: LoginCode; message: string; detail?: string }
+  | { result: 'error'; code: LoginCode; message: string };
 
 /** Every message: its request fields and the value of a successful answer. */
 export interface MessageMap {
-  /** Content script → background: may this page show the verified indicator (never with the phrase)? */
-  indicator: { req: Record<string, never>; res: IndicatorView };
-  /** The indicator's extension frame → background: what to show in it, with the personal phrase. */
-  'indicator-frame': { req: Record<string, never>; res: IndicatorView };
+  /**
+   * Content script → background: may this page show the verified indicator (never with the phrase)? With
+   * `frame: true` (about to create the indicator frame) the answer carries a one-time frame token.
+   */
+  indicator: { req: { frame?: boolean }; res: IndicatorView };
+  /**
+   * The indicator's extension frame → background: what to show in it, with the personal phrase — only with
+   * the token its top frame's content script got, while that document is still the verified one.
+   */
+  'indicator-frame': { req: { token?: string }; res: IndicatorView };
   /** Extension page → background: the trust status of a tab (the popup's current tab by default). */
   'tab-status': { req: { tabId?: number }; res: TabStatusView };
   /** Extension page → background: every session the client knows. */

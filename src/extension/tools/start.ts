@@ -80,7 +80,7 @@ The automated checks run headless: \`npm run e2e\`.`);
   const page = blank ?? (await context.newPage());
   await page.goto(`${url}/`);
   console.log(`Chromium is open at ${url}/ with the extension. The "started debugging this browser" bar is the extension's`);
-  console.log('CDP interception (docs: browser-notes); Cancel there detaches it. Close the browser or press Ctrl+C to stop.');
+  console.log('CDP interception (docs: docs/browser-notes.md); Cancel there detaches it. Close the browser or press Ctrl+C to stop.');
   await new Promise<void>((done) => {
     context.once('close', () => done());
     server.once('exit', () => done());

@@ -1,14 +1,20 @@
 /**
- * Chromium adapter: chrome.debugger + CDP `Fetch` on tabs that are on a Mutual realm. Measured on this
- * machine (../shared/docs/browser-notes.md): MV3 has no blocking webRequest for a normal install and a DNR
- * header cannot carry a fresh nc per request, but Fetch pauses every request (add Authorization) and every
- * response (check Authentication-Info before the page sees the body, or replace it).
+ * Chromium adapter: chrome.debugger + CDP `Fetch` on tabs that are on a Mutual realm. Measured
+ * (docs/browser-notes.md): MV3 has no blocking webRequest for a normal install and a DNR header cannot carry a
+ * fresh nc per request, but Fetch pauses every request (add Authorization) and every response (check
+ * Authentication-Info before the page sees the body, or replace it). Who made a request (rule R1,
+ * docs/threat-model.md) comes from the request's `frameId` and the tab's frame tree (`Page.getFrameTree`, kept
+ * current with `Page.frameNavigated` / `frameAttached` / `frameDetached`).
  */
-import type { ChromeApi } from '../chrome.ts';
+import { chromeApi, type ChromeApi } from '../chrome.ts';
+
+/** The `chrome` namespace, for the worker's wiring (index.ts): the adapter is the one user of chrome.debugger. */
+export const chromeDebuggerApi: () => ChromeApi = chromeApi;
 import {
   withAuthorization, type HeaderEntry, type InterceptedRequest, type Interceptor, type InterceptorHandlers,
-  type RequestVerdict, type ResponseVerdict,
+  type Requester, type RequestVerdict, type ResponseVerdict, type ResumeResult, type ResumeTab, type TabControl,
 } from './interceptor.ts';
+import { withTimeout } from '../urls.ts';
 
 /** The part of CDP `Fetch.requestPaused` this adapter reads. */
 interface RequestPaused {
@@ -27,9 +33,44 @@ function isRequestPaused(p: unknown): p is RequestPaused {
   return typeof o.requestId === 'string' && typeof o.request === 'object' && o.request !== null && typeof o.request.url === 'string';
 }
 
+/** One frame of the tab: the origin of its current document (undefined until known) and its parent. */
+interface FrameInfo {
+  origin?: string;
+  parentId?: string;
+}
+
 interface TabAttachment {
   mainFrameId?: string;
   network: boolean;
+  frames: Map<string, FrameInfo>;
+}
+
+/** The part of a CDP `Page.Frame` this adapter reads. */
+interface CdpFrame {
+  id?: unknown;
+  parentId?: unknown;
+  url?: unknown;
+  securityOrigin?: unknown;
+}
+
+interface CdpFrameTree {
+  frame?: CdpFrame;
+  childFrames?: CdpFrameTree[];
+}
+
+/** A document's origin as the browser reports it; anything but http(s) (about:blank, sandboxed, data:) is opaque. */
+export function frameOrigin(f: CdpFrame): string {
+  const o = typeof f.securityOrigin === 'string' ? f.securityOrigin : '';
+  if (/^https?:\/\/[^/]+$/i.test(o)) return o.toLowerCase();
+  if (o === '' && typeof f.url === 'string') {
+    try {
+      const u = new URL(f.url);
+      if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin;
+    } catch {
+      /* opaque */
+    }
+  }
+  return 'null';
 }
 
 const CDP_VERSION = '1.3';
@@ -65,14 +106,46 @@ export class CdpFetchInterceptor implements Interceptor {
     this.handlers = h;
     const dbg = this.api().debugger;
     dbg.onEvent.addListener((source, method, params) => {
-      if (method !== 'Fetch.requestPaused' || source.tabId === undefined || !isRequestPaused(params)) return;
-      void this.onPaused(source.tabId, params);
+      if (source.tabId === undefined) return;
+      if (method === 'Fetch.requestPaused') {
+        if (isRequestPaused(params)) void this.onPaused(source.tabId, params);
+        return;
+      }
+      const att = this.tabs.get(source.tabId);
+      if (att && typeof params === 'object' && params !== null) this.onPageEvent(att, method, params as Record<string, unknown>);
     });
     dbg.onDetach.addListener((source, reason) => {
       if (source.tabId === undefined) return;
       this.tabs.delete(source.tabId);
       h.onDetached(source.tabId, reason);
     });
+  }
+
+  /**
+   * After a worker restart. The worker was stopped while this tab was loading under interception (MV3 keeps the
+   * worker alive while a debugger is attached, so: a forced stop or a crash)? Measured: the requests the old
+   * worker had paused are stuck for good; the old CDP session may survive as an orphan that holds every new
+   * request of the tab too; detaching or re-enabling releases paused requests *bare* to the server. So such a
+   * tab is replaced: the stuck page is unloaded first (its paused requests are cancelled by the page before the
+   * session holding them goes away — measured: closing right away released some of them bare), a blank tab is
+   * opened and attached *before* it navigates (so its first request is intercepted too), the old tab closed,
+   * and the replacement loads the page. A tab that was idle is simply attached again.
+   */
+  async resume(tab: ResumeTab, tabs: TabControl): Promise<ResumeResult> {
+    const https = (tab.url ?? '').startsWith('https:');
+    const stuck = tab.inFlight || (await tabs.tabLoading(tab.tabId));
+    if (!stuck) return { attached: await this.attach(tab.tabId, { network: https, recover: true }) };
+    await withTimeout(tabs.navigate(tab.tabId, 'about:blank'), 2000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const id = await withTimeout(tabs.openBlankBeside(tab.tabId), 3000).catch(() => undefined);
+    if (id === undefined || tab.url === undefined) return { attached: false };
+    // Let the new tab's own initial about:blank load finish first: measured, it can commit after (and so cancel)
+    // a navigation started right away, leaving the replacement blank.
+    for (let i = 0; i < 20 && (await tabs.tabLoading(id)); i++) await new Promise((r) => setTimeout(r, 50));
+    const attached = await withTimeout(this.attach(id, { network: https }), 3000).catch(() => false);
+    await withTimeout(tabs.closeTab(tab.tabId), 3000).catch(() => undefined);
+    await tabs.navigate(id, tab.url).catch(() => undefined);
+    return { attached, replacedBy: id };
   }
 
   lastError(tabId: number): string | undefined {
@@ -128,29 +201,75 @@ export class CdpFetchInterceptor implements Interceptor {
       await dbg.detach({ tabId }).catch(() => undefined);
       return false;
     }
-    const att: TabAttachment = { network: false };
+    const att: TabAttachment = { network: false, frames: new Map() };
     this.tabs.set(tabId, att);
+    // Page events keep the frame tree (who makes each request) current.
+    await dbg.sendCommand({ tabId }, 'Page.enable').catch(() => undefined);
     await this.refreshMainFrame(tabId, att);
     // Always, not only for HTTPS: the service-worker bypass and the disabled cache below need Network enabled.
     await this.enableNetwork(tabId);
     return true;
   }
 
+  /** Read the whole frame tree: the main frame's id and every frame's origin and parent. */
   private async refreshMainFrame(tabId: number, att: TabAttachment): Promise<void> {
     try {
-      const tree = (await this.api().debugger.sendCommand({ tabId }, 'Page.getFrameTree')) as { frameTree?: { frame?: { id?: string } } };
-      const id = tree.frameTree?.frame?.id;
+      const tree = (await this.api().debugger.sendCommand({ tabId }, 'Page.getFrameTree')) as { frameTree?: CdpFrameTree };
+      const root = tree.frameTree;
+      const id = root?.frame?.id;
       if (typeof id === 'string') att.mainFrameId = id;
+      const walk = (t: CdpFrameTree | undefined, depth: number): void => {
+        if (!t?.frame || depth > 64) return;
+        this.recordFrame(att, t.frame);
+        for (const c of t.childFrames ?? []) walk(c, depth + 1);
+      };
+      walk(root, 0);
     } catch {
-      /* keep the previous value */
+      /* keep the previous values */
     }
+  }
+
+  private recordFrame(att: TabAttachment, f: CdpFrame): void {
+    if (typeof f.id !== 'string') return;
+    const info: FrameInfo = { origin: frameOrigin(f) };
+    if (typeof f.parentId === 'string') info.parentId = f.parentId;
+    else att.mainFrameId = f.id;
+    att.frames.set(f.id, info);
+  }
+
+  private onPageEvent(att: TabAttachment, method: string, p: Record<string, unknown>): void {
+    if (method === 'Page.frameNavigated' && typeof p.frame === 'object' && p.frame !== null) {
+      this.recordFrame(att, p.frame as CdpFrame);
+    } else if (method === 'Page.frameAttached' && typeof p.frameId === 'string') {
+      const info: FrameInfo = {};
+      if (typeof p.parentFrameId === 'string') info.parentId = p.parentFrameId;
+      if (!att.frames.has(p.frameId)) att.frames.set(p.frameId, info);
+    } else if (method === 'Page.frameDetached' && typeof p.frameId === 'string') {
+      att.frames.delete(p.frameId);
+    }
+  }
+
+  /**
+   * Who made the request (rule R1): for a subresource, the document in its frame; for a frame's navigation,
+   * the frame's parent document; for a top-level navigation, the document the tab shows now. Undefined when
+   * the tree does not say (the core then treats the request as another site's).
+   */
+  private requesterOf(att: TabAttachment, p: RequestPaused, mainFrame: boolean): Requester | undefined {
+    const main = att.mainFrameId === undefined ? undefined : att.frames.get(att.mainFrameId)?.origin;
+    if (main === undefined) return undefined;
+    if (mainFrame) return { origin: main, topOrigin: main };
+    const frame = att.frames.get(p.frameId);
+    if (!frame) return undefined;
+    const doc = p.resourceType === 'Document' ? (frame.parentId === undefined ? undefined : att.frames.get(frame.parentId)) : frame;
+    if (doc?.origin === undefined) return undefined;
+    return { origin: doc.origin, topOrigin: main };
   }
 
   private async enableNetwork(tabId: number): Promise<void> {
     const att = this.tabs.get(tabId);
     if (!att || att.network) return;
     try {
-      // Needed before the response arrives for Network.getCertificate to know the certificate (browser-notes).
+      // Needed before the response arrives for Network.getCertificate to know the certificate (docs/browser-notes.md).
       await this.api().debugger.sendCommand({ tabId }, 'Network.enable', { maxTotalBufferSize: 0, maxResourceBufferSize: 0 });
       att.network = true;
     } catch {
@@ -190,7 +309,7 @@ export class CdpFetchInterceptor implements Interceptor {
     const dbg = this.api().debugger;
     const target = { tabId };
     const h = this.handlers;
-    const att = this.tabs.get(tabId) ?? { network: false };
+    const att = this.tabs.get(tabId) ?? { network: false, frames: new Map<string, FrameInfo>() };
     if (!this.tabs.has(tabId)) this.tabs.set(tabId, att); // events after a service-worker restart
     const responseStage = p.responseStatusCode !== undefined || p.responseErrorReason !== undefined;
     const send = (method: string, params: object) => dbg.sendCommand(target, method, params).catch(() => undefined);
@@ -199,7 +318,19 @@ export class CdpFetchInterceptor implements Interceptor {
       await send('Fetch.continueRequest', { requestId: p.requestId });
       return;
     }
-    if (p.resourceType === 'Document' && att.mainFrameId === undefined) await this.refreshMainFrame(tabId, att);
+    const knownFrame = att.frames.get(p.frameId);
+    const mainOrigin = att.mainFrameId === undefined ? undefined : att.frames.get(att.mainFrameId)?.origin;
+    // Read the tree again when it cannot name the requester: after a worker restart, a frame the events have not
+    // named yet, or a document still recorded as the initial about:blank ('null') — e.g. a replacement tab
+    // attached before its navigation, whose commit event this worker has not processed yet.
+    // Never for a document request on the 'null' ground alone: Page.getFrameTree may not answer while a
+    // navigation is paused (as Network.getCertificate does not), and a top-level GET needs no requester.
+    if (att.mainFrameId === undefined || !knownFrame || mainOrigin === undefined
+      || ((mainOrigin === 'null' || knownFrame.origin === undefined || knownFrame.origin === 'null') && p.resourceType !== 'Document')) {
+      await this.refreshMainFrame(tabId, att);
+    }
+    const mainFrame = p.resourceType === 'Document' && att.mainFrameId !== undefined && p.frameId === att.mainFrameId;
+    const requester = this.requesterOf(att, p, mainFrame);
     const req: InterceptedRequest = {
       id: p.requestId,
       tabId,
@@ -208,8 +339,9 @@ export class CdpFetchInterceptor implements Interceptor {
       headers: Object.entries(p.request.headers).map(([name, value]) => ({ name, value })),
       // Unknown main frame (Page.getFrameTree failed): no document counts as the main frame — an iframe must
       // never open the login UI or be taken for the page (the safe side: a failure blocks instead).
-      mainFrame: p.resourceType === 'Document' && att.mainFrameId !== undefined && p.frameId === att.mainFrameId,
+      mainFrame,
       document: p.resourceType === 'Document',
+      ...(requester ? { requester } : {}),
     };
     if (p.responseErrorReason !== undefined) {
       // Paused at the response stage with a network error: no response to check, but the core must drop the
@@ -227,7 +359,7 @@ export class CdpFetchInterceptor implements Interceptor {
       try {
         v = await h.onRequest(req);
       } catch {
-        v = { kind: 'continue' };
+        v = { kind: 'block' }; // fail closed: a request whose decision failed never goes out bare (rule R1)
       }
       if (v.kind === 'block') await send('Fetch.failRequest', { requestId: p.requestId, errorReason: 'BlockedByClient' });
       else if (v.authorization !== undefined) await send('Fetch.continueRequest', { requestId: p.requestId, headers: withAuthorization(req.headers, v.authorization) });

@@ -1,7 +1,20 @@
 /**
  * The seam between the browser's network stack and the background's decisions (docs/architecture.md):
- * Chromium uses chrome.debugger + CDP Fetch (cdp-fetch.ts); Firefox and policy-installed Chromium will use a
- * blocking-webRequest adapter behind this same interface (issue 4: "keep the adapter behind an interface").
+ * Chromium uses chrome.debugger + CDP Fetch (cdp-fetch.ts); Firefox and policy-installed Chromium use a
+ * blocking-webRequest adapter behind this same interface.
+ *
+ * Changes for the trust model (issue 7), for adapter authors:
+ * - {@link InterceptedRequest.requester}: who made the request. Fill it whenever the browser tells (CDP: the
+ *   request's frameId → that frame's origin and the main frame's origin from Page.getFrameTree /
+ *   Page.frameNavigated; webRequest: `details.originUrl`/`documentUrl` and `frameAncestors`). Left out, the
+ *   request counts as another site's: it gets no Authorization (docs/threat-model.md, rule R1).
+ * - {@link InterceptedResponse.certificate}: the DER of the server certificate of *this* response, when the
+ *   adapter has it at headers time (Firefox: `webRequest.getSecurityInfo(requestId, {rawDER: true})`). The
+ *   core then binds `tls-server-end-point` to it before the response is released. CDP cannot; it leaves it out.
+ * - {@link InterceptedResponse.headersWithheld}: the browser hid this response's headers (opaque / ORB).
+ * - {@link InterceptorHandlers.onRequest} throwing or rejecting means BLOCK the request, never "send it bare".
+ * - Top-level commits are not part of this seam: the core hears them from `webNavigation.onCommitted`
+ *   (background/index.ts), which both browsers have.
  */
 
 export interface HeaderEntry {
@@ -21,11 +34,27 @@ export interface InterceptedRequest {
   mainFrame: boolean;
   /** Documents (main frame or frames), as opposed to subresources. */
   document: boolean;
+  /**
+   * The document that made the request, when the adapter can tell: its origin and the origin of its top-level
+   * document. For a frame's navigation, the frame's parent document; for a top-level navigation, the document
+   * the tab showed when it started (or the `Origin` the browser set). Absent: unknown, treated as another site.
+   */
+  requester?: Requester;
+}
+
+/** Origins as `scheme://host[:port]` (URL.origin), or 'null' for opaque origins. */
+export interface Requester {
+  origin: string;
+  topOrigin: string;
 }
 
 export interface InterceptedResponse extends InterceptedRequest {
   status: number;
   responseHeaders: HeaderEntry[];
+  /** DER of the leaf certificate of the connection this response came on, when the adapter knows it now. */
+  certificate?: Uint8Array;
+  /** True when the browser withheld the response's headers from the adapter (opaque response, ORB). */
+  headersWithheld?: boolean;
 }
 
 export type RequestVerdict =
@@ -42,7 +71,9 @@ export type ResponseVerdict =
   | { kind: 'block' };
 
 export interface InterceptorHandlers {
+  /** What the request carries. A rejection means: block it (fail closed, never send it bare). */
   onRequest(r: InterceptedRequest): Promise<RequestVerdict>;
+  /** What happens to the response. A rejection means: block it. */
   onResponse(r: InterceptedResponse): Promise<ResponseVerdict>;
   /**
    * The request ended without a response (connection reset, DNS, aborted, …): there is nothing to check, but
@@ -53,13 +84,44 @@ export interface InterceptorHandlers {
   onDetached(tabId: number, reason: string): void;
 }
 
+/** What an adapter may do to a tab while resuming it after a worker restart (a subset of the browser port). */
+export interface TabControl {
+  navigate(tabId: number, url: string): Promise<void>;
+  tabLoading(tabId: number): Promise<boolean>;
+  openBlankBeside(tabId: number): Promise<number | undefined>;
+  closeTab(tabId: number): Promise<void>;
+}
+
+/** A tab the previous worker intercepted, as the background remembers it. */
+export interface ResumeTab {
+  tabId: number;
+  /** The tab's latest top-level URL (what a replacement loads). */
+  url?: string;
+  /** Whether requests of this tab were sent with a session and never answered (as far as storage says). */
+  inFlight: boolean;
+}
+
+/** How resuming went: intercepted again (maybe in a replacement tab, which then loads `url`). */
+export interface ResumeResult {
+  attached: boolean;
+  /** The tab that now holds the page, when the adapter had to replace the old one. */
+  replacedBy?: number;
+}
+
 export interface Interceptor {
   readonly name: string;
   /**
    * True when requests held by the adapter are stranded if the service worker stops (CDP Fetch: the paused
-   * requests' events go to the dead worker — measured), so a tab loading at restart must be recovered.
+   * requests' events go to the dead worker — measured), so the in-flight sequences need not be persisted for
+   * the next worker to check.
    */
   readonly restartStrandsRequests: boolean;
+  /**
+   * After a worker restart: intercept a tab the previous worker intercepted, recovering it however this adapter
+   * must (CDP: a tab stuck in a load is replaced, see cdp-fetch.ts). Adapters whose requests survive a restart
+   * simply attach.
+   */
+  resume(tab: ResumeTab, tabs: TabControl): Promise<ResumeResult>;
   /** Register the adapter's browser listeners (synchronously, at service-worker start). */
   start(h: InterceptorHandlers): void;
   /** Begin intercepting a tab; resolves false when that is impossible (e.g. a chrome:// page). */
@@ -86,7 +148,7 @@ export function headerRecord(headers: readonly HeaderEntry[]): Record<string, st
   return out;
 }
 
-/** Copy the request's headers and set Authorization (CDP continueRequest *replaces* the list: browser-notes). */
+/** Copy the request's headers and set Authorization (CDP continueRequest *replaces* the list: docs/browser-notes.md). */
 export function withAuthorization(headers: readonly HeaderEntry[], authorization: string): HeaderEntry[] {
   const out = headers.filter((h) => h.name.toLowerCase() !== 'authorization').map((h) => ({ name: h.name, value: h.value }));
   out.push({ name: 'Authorization', value: authorization });

@@ -1,0 +1,169 @@
+/**
+ * Tabs and toolbar state: the one place that remembers, per tab, what the toolbar shows and why (issue 7).
+ * Records live in `storage.session` (they survive a service-worker restart). "Verified" is a property of a
+ * committed document: a verified top-level response only *expects* its document
+ * ({@link Tabs.expectDocument}); the state becomes "verified" when the browser reports that this document
+ * committed ({@link Tabs.onCommitted}) — so a 204, a download or a navigation that never commits changes
+ * nothing, and the counters are per document (docs/threat-model.md, rule R3).
+ */
+import type { BrowserPort } from './platform.ts';
+import type { SessionStore, TabRecord } from './storage.ts';
+import { note } from './trace.ts';
+import { hostOf, withoutFragment } from './urls.ts';
+import type { FailureView, TabState } from '../shared/messages.ts';
+
+export const TITLES: Record<TabState, string> = {
+  none: 'Mutual: no Mutual authentication on this page',
+  available: 'Mutual: login available',
+  verified: 'Mutual: server verified',
+  failed: 'Mutual: SERVER FAILED to prove its identity',
+};
+
+export class Tabs {
+  private readonly records = new Map<number, TabRecord>();
+  private dirty = false;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly port: BrowserPort,
+    private readonly isAttached: (tabId: number) => boolean,
+    private readonly now: () => number,
+  ) {}
+
+  /** Load the records a previous worker wrote. */
+  async load(): Promise<void> {
+    const saved = await this.store.tabs.get();
+    for (const [k, rec] of Object.entries(saved)) {
+      const tabId = Number(k);
+      if (!Number.isInteger(tabId)) continue;
+      this.records.set(tabId, { ...rec, docSeq: typeof rec.docSeq === 'number' ? rec.docSeq : 0 });
+    }
+  }
+
+  entries(): Array<[number, TabRecord]> {
+    return [...this.records.entries()];
+  }
+
+  peek(tabId: number): TabRecord | undefined {
+    return this.records.get(tabId);
+  }
+
+  /** The tab's record, created on first use. */
+  get(tabId: number): TabRecord {
+    let t = this.records.get(tabId);
+    if (!t) {
+      t = { state: 'none', attached: this.isAttached(tabId), requestsVerified: 0, docSeq: 0 };
+      this.records.set(tabId, t);
+    }
+    return t;
+  }
+
+  /** Write the records soon (coalesced per microtask). */
+  save(): void {
+    this.dirty = true;
+    queueMicrotask(() => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      void this.store.tabs.set(Object.fromEntries(this.records)).catch(() => undefined);
+    });
+  }
+
+  setState(tabId: number, state: TabState): void {
+    const t = this.get(tabId);
+    t.state = state;
+    this.save();
+    void this.port.showState(tabId, state, TITLES[state]).catch(() => undefined);
+  }
+
+  /** Re-apply the toolbar state (Chromium clears per-tab action values when a page commits). */
+  refresh(tabId: number): void {
+    const t = this.records.get(tabId);
+    if (t) void this.port.showState(tabId, t.state, TITLES[t.state]).catch(() => undefined);
+  }
+
+  fail(tabId: number, url: string, kind: FailureView['kind'], code: string, message: string): void {
+    const t = this.get(tabId);
+    t.lastFailure = { at: this.now(), url, host: hostOf(url), code, message, kind };
+    if (kind === 'server-failed') this.setState(tabId, 'failed');
+    else this.save();
+  }
+
+  remove(tabId: number): void {
+    this.records.delete(tabId);
+    this.save();
+  }
+
+  /** A replacement tab takes over a record (CDP recovery after a worker restart). */
+  replace(oldId: number, newId: number, rec: TabRecord): void {
+    this.records.delete(oldId);
+    this.records.set(newId, rec);
+    this.save();
+  }
+
+  /** A top-level request starts in the tab: what an earlier response expected will not commit now. */
+  startNavigation(tabId: number, url: string): void {
+    const t = this.get(tabId);
+    t.url = url;
+    t.attached = true;
+    delete t.expect;
+    this.save();
+  }
+
+  /** A top-level response to `url` proved the server of session `sessionKey`: wait for its document. */
+  expectDocument(tabId: number, url: string, sessionKey: string): void {
+    const t = this.get(tabId);
+    t.expect = { url, sessionKey, verified: 1 };
+    this.save();
+  }
+
+  /** A subresource (or frame) response of the tab proved its server. */
+  countVerified(tabId: number): void {
+    const t = this.get(tabId);
+    if (t.expect) t.expect.verified++;
+    else t.requestsVerified++;
+    this.save();
+  }
+
+  /**
+   * The browser committed a new top-level document in the tab (webNavigation.onCommitted, frame 0). Verified
+   * only if it is the document a verified response announced; any other document starts from zero.
+   */
+  onCommitted(tabId: number, url: string, documentId?: string): void {
+    const t = this.records.get(tabId);
+    if (!t) return;
+    t.docSeq++;
+    t.committedUrl = url;
+    if (documentId !== undefined) t.documentId = documentId;
+    else delete t.documentId;
+    delete t.indicatorToken;
+    const e = t.expect;
+    delete t.expect;
+    if (e && withoutFragment(e.url) === withoutFragment(url)) {
+      t.sessionKey = e.sessionKey;
+      t.requestsVerified = e.verified;
+      note(`commit ${tabId} ${url}: verified`);
+      this.setState(tabId, 'verified');
+      return;
+    }
+    t.requestsVerified = 0;
+    note(`commit ${tabId} ${url}`);
+    if (t.state === 'verified') {
+      delete t.sessionKey;
+      this.setState(tabId, 'none');
+    } else {
+      this.save();
+    }
+  }
+
+  /** The tab no longer shows a verified document: state back to none, its session link dropped. */
+  unverify(tabId: number): void {
+    const t = this.records.get(tabId);
+    if (!t) return;
+    delete t.expect;
+    if (t.state !== 'verified') return;
+    note(`unverify ${tabId}`);
+    delete t.sessionKey;
+    delete t.indicatorToken;
+    this.setState(tabId, 'none');
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * Issue 7's trust rules on the background core, in Node against fakes (docs/threat-model.md R1–R7; the e2e
+ * attack tests in e2e/attacks/ try the same attacks in Chromium):
+ * R1 Authorization like SameSite=Lax, by requester; foreign requests untouched, no prompt, no state, no replay;
+ *    deciding that throws blocks the request.
+ * R3 "verified" only when the verified document commits; counters per document.
+ * R4 only an authenticated request's response can fail a realm; withheld headers are blocked, not a failure.
+ * R6/R7 pending logins survive a worker restart; sessions() lists only sessions verified at least once.
+ */
+import { describe, expect, it } from 'vitest';
+import { isOwnRequest, mayCarry } from '../../src/extension/background/authorize.ts';
+import { MutualBackground } from '../../src/extension/background/core.ts';
+import { EngineHost } from '../../src/extension/background/engine.ts';
+import type { InterceptedRequest } from '../../src/extension/background/interceptors/interceptor.ts';
+import { webRandom } from '../../src/bytes.ts';
+import { entries } from './support.ts';
+import { commit, logIn, ORIGIN, PASSWORD, request, roundTrip, setup, type Setup } from './scenario.ts';
+
+const EVIL = 'http://127.0.0.66:9000';
+const own = { origin: ORIGIN, topOrigin: ORIGIN };
+
+function req(over: Partial<InterceptedRequest>): InterceptedRequest {
+  return { id: 'x', tabId: 1, url: `${ORIGIN}/a`, method: 'GET', headers: [], mainFrame: false, document: false, ...over };
+}
+
+describe('authorize.ts: who may carry a session (R1)', () => {
+  const scope = ORIGIN;
+  it('a top-level GET/HEAD navigation may (like a Lax cookie), whoever started it', () => {
+    expect(mayCarry(req({ mainFrame: true, document: true }), scope)).toBe(true);
+    expect(mayCarry(req({ mainFrame: true, document: true, method: 'HEAD', requester: { origin: EVIL, topOrigin: EVIL } }), scope)).toBe(true);
+  });
+  it('a top-level POST only from a document in scope (and its Origin header in scope)', () => {
+    expect(mayCarry(req({ mainFrame: true, document: true, method: 'POST', requester: { origin: EVIL, topOrigin: EVIL } }), scope)).toBe(false);
+    expect(mayCarry(req({ mainFrame: true, document: true, method: 'POST' }), scope)).toBe(false); // requester unknown
+    expect(mayCarry(req({ mainFrame: true, document: true, method: 'POST', requester: own }), scope)).toBe(true);
+    expect(mayCarry(req({ mainFrame: true, document: true, method: 'POST', requester: own, headers: [{ name: 'Origin', value: EVIL }] }), scope)).toBe(false);
+  });
+  it('a subresource, frame, fetch or form post: the document and its top-level document must both be in scope', () => {
+    expect(mayCarry(req({ requester: own }), scope)).toBe(true);
+    expect(mayCarry(req({ requester: { origin: EVIL, topOrigin: EVIL } }), scope)).toBe(false); // another site's page
+    expect(mayCarry(req({ requester: { origin: ORIGIN, topOrigin: EVIL } }), scope)).toBe(false); // M framed by E
+    expect(mayCarry(req({ requester: { origin: EVIL, topOrigin: ORIGIN } }), scope)).toBe(false); // E's frame inside M
+    expect(mayCarry(req({ requester: { origin: 'null', topOrigin: ORIGIN } }), scope)).toBe(false); // sandboxed frame
+    expect(mayCarry(req({}), scope)).toBe(false); // the adapter could not tell
+    expect(mayCarry(req({ requester: own, headers: [{ name: 'Origin', value: 'null' }] }), scope)).toBe(false);
+    expect(mayCarry(req({ requester: own, headers: [{ name: 'Sec-Fetch-Site', value: 'cross-site' }] }), scope)).toBe(false);
+    expect(mayCarry(req({ requester: own, headers: [{ name: 'Sec-Fetch-Site', value: 'same-origin' }] }), scope)).toBe(true);
+  });
+  it('scope kinds: single-host and wildcard scopes cover their hosts, nothing else', () => {
+    const a = 'http://a.example.com', b = 'http://b.example.com';
+    expect(mayCarry(req({ url: `${a}/x`, requester: { origin: b, topOrigin: b } }), '*.example.com')).toBe(true);
+    expect(mayCarry(req({ url: `${a}/x`, requester: { origin: 'http://example.org', topOrigin: b } }), '*.example.com')).toBe(false);
+    expect(mayCarry(req({ url: `${a}/x`, requester: { origin: `${a}:8443`, topOrigin: a } }), 'a.example.com')).toBe(true);
+    expect(mayCarry(req({ url: `${a}/x`, requester: { origin: b, topOrigin: b } }), 'a.example.com')).toBe(false);
+  });
+  it('only the site\'s own documents may read a challenge from a bare request', () => {
+    expect(isOwnRequest(req({ requester: own }))).toBe(true);
+    expect(isOwnRequest(req({ requester: { origin: EVIL, topOrigin: ORIGIN } }))).toBe(false);
+    expect(isOwnRequest(req({}))).toBe(false);
+    expect(isOwnRequest(req({ mainFrame: true, document: true }))).toBe(true);
+  });
+});
+
+async function verified(): Promise<Setup> {
+  const s = await setup();
+  await logIn(s);
+  expect((await roundTrip(s, request(1, `${ORIGIN}/`, true))).response.kind).toBe('continue');
+  commit(s, 1, `${ORIGIN}/`);
+  expect(s.core.tabStatus(1).state).toBe('verified');
+  return s;
+}
+
+const foreign = (tabId: number, path: string, opts: { mainFrame?: boolean; method?: string } = {}) =>
+  request(tabId, `${ORIGIN}${path}`, opts.mainFrame ?? false, opts.method ?? 'GET', { origin: EVIL, topOrigin: EVIL });
+
+describe('the core: another site cannot use the session (R1)', () => {
+  it('requests from another site\'s page go out bare, use no nonce number, and their responses pass untouched', async () => {
+    const s = await verified();
+    const nc = () => Object.values(s.host.client.state.sessions)[0]!.keys!.nextNc;
+    const before = nc();
+    for (const r of [foreign(2, '/img.png'), foreign(2, '/api', { method: 'POST' }), foreign(2, '/frame', { mainFrame: false }), foreign(2, '/post', { mainFrame: true, method: 'POST' })]) {
+      r.document = r.mainFrame || r.url.endsWith('/frame');
+      const { request: v, response } = await roundTrip(s, r);
+      expect(v).toEqual({ kind: 'continue' });
+      expect(response).toEqual({ kind: 'continue' });
+    }
+    expect(nc()).toBe(before);
+    expect(s.server.log.filter((l) => l.nc !== undefined && l.outcome !== 'ok')).toEqual([]);
+    expect(s.core.tabStatus(2).state).toBe('none');
+    expect(s.port.prompts).toEqual([1]); // the user's own login only
+  });
+
+  it('M framed inside E: its requests (top-level document E) are not authenticated either', async () => {
+    const s = await verified();
+    const r = request(2, `${ORIGIN}/inner`, false, 'GET', { origin: ORIGIN, topOrigin: EVIL });
+    expect((await roundTrip(s, r)).request).toEqual({ kind: 'continue' });
+  });
+
+  it('a foreign request answered with a challenge opens no prompt and changes nothing', async () => {
+    const s = await setup();
+    const challenge = s.server.handle(undefined);
+    const r = foreign(3, '/secret');
+    await s.core.onRequest(r);
+    const out = await s.core.onResponse({ ...r, status: challenge.status, responseHeaders: entries(challenge) });
+    expect(out).toEqual({ kind: 'continue' });
+    expect(s.port.prompts).toEqual([]);
+    expect(s.core.tabStatus(3)).toMatchObject({ state: 'none' });
+    expect(s.core.tabStatus(3).login).toBeUndefined();
+  });
+
+  it('the observer attaches only on a top-level challenge: another site\'s image or frame challenge does nothing', async () => {
+    const s = await setup();
+    const challenge = s.server.handle(undefined);
+    for (const type of ['image', 'sub_frame', 'xmlhttprequest']) {
+      await s.core.onObservedResponse({ tabId: 4, url: `${ORIGIN}/x`, statusCode: 401, type, headers: entries(challenge) });
+    }
+    expect(s.interceptor.isAttached(4)).toBe(false);
+    expect(s.port.prompts).toEqual([]);
+    await s.core.onObservedResponse({ tabId: 4, url: `${ORIGIN}/`, statusCode: 401, type: 'main_frame', headers: entries(challenge) });
+    expect(s.interceptor.isAttached(4)).toBe(true);
+    expect(s.port.prompts).toEqual([4]);
+  });
+
+  it('a foreign request is never replayed by the worker (no same-site request made from the worker for it)', async () => {
+    const s = await verified();
+    s.server.forgetSessions();
+    const fetches: string[] = [];
+    const fetch = s.port.fetch.bind(s.port);
+    s.port.fetch = async (url, init) => {
+      fetches.push(url);
+      return fetch(url, init);
+    };
+    const r = foreign(1, '/stale.png');
+    const stale = s.server.handle(undefined);
+    await s.core.onRequest(r);
+    expect(await s.core.onResponse({ ...r, status: stale.status, responseHeaders: entries(stale) })).toEqual({ kind: 'continue' });
+    expect(fetches).toEqual([]);
+  });
+
+  it('a frame of the site inside the site asking for a login: "login available" with "asked by" only when it is another origin', async () => {
+    const A = 'http://127.0.0.1:8080', B = 'http://127.0.0.2:8080';
+    const s = await setup({ origins: [A, B] });
+    // Tab 5 shows A; an A-frame asks: same site, no "asked by".
+    await roundTrip(s, request(5, `${A}/inner`, false, 'GET', { origin: A, topOrigin: A }));
+    expect(s.core.tabStatus(5).login?.askedBy).toBeUndefined();
+    expect(s.port.prompts).toEqual([]);
+  });
+});
+
+describe('deciding fails closed (R1)', () => {
+  it('a request whose decision throws is blocked by the adapter, not sent bare', async () => {
+    const { CdpFetchInterceptor } = await import('../../src/extension/background/interceptors/cdp-fetch.ts');
+    const commands: Array<{ method: string; params?: object }> = [];
+    let onEvent: ((s: { tabId?: number }, m: string, p?: unknown) => void) | undefined;
+    const api = {
+      debugger: {
+        sendCommand: async (_t: unknown, method: string, params?: object) => {
+          commands.push({ method, ...(params ? { params } : {}) });
+          if (method === 'Page.getFrameTree') return { frameTree: { frame: { id: 'main', url: `${ORIGIN}/`, securityOrigin: ORIGIN } } };
+          return {};
+        },
+        onEvent: { addListener: (f: typeof onEvent) => void (onEvent = f) },
+        onDetach: { addListener: () => undefined },
+      },
+    };
+    const interceptor = new CdpFetchInterceptor(() => api as never);
+    interceptor.start({
+      onRequest: async () => {
+        throw new Error('storage write failed');
+      },
+      onResponse: async () => ({ kind: 'continue' }),
+      onRequestFailed: () => undefined,
+      onDetached: () => undefined,
+    });
+    onEvent!({ tabId: 1 }, 'Fetch.requestPaused', { requestId: 'R1', frameId: 'main', resourceType: 'Image', request: { url: `${ORIGIN}/a.png`, method: 'GET', headers: {} } });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(commands.filter((c) => c.method.startsWith('Fetch.'))).toEqual([{ method: 'Fetch.failRequest', params: { requestId: 'R1', errorReason: 'BlockedByClient' } }]);
+  });
+
+  it('the CDP adapter names the requester from the frame tree: a frame of another origin is that origin', async () => {
+    const { CdpFetchInterceptor } = await import('../../src/extension/background/interceptors/cdp-fetch.ts');
+    let onEvent: ((s: { tabId?: number }, m: string, p?: unknown) => void) | undefined;
+    const api = {
+      debugger: {
+        attach: async () => undefined,
+        sendCommand: async (_t: unknown, method: string) => {
+          if (method === 'Page.getFrameTree') {
+            return { frameTree: { frame: { id: 'main', url: `${ORIGIN}/`, securityOrigin: ORIGIN }, childFrames: [{ frame: { id: 'ad', parentId: 'main', url: `${EVIL}/ad`, securityOrigin: EVIL } }] } };
+          }
+          return {};
+        },
+        onEvent: { addListener: (f: typeof onEvent) => void (onEvent = f) },
+        onDetach: { addListener: () => undefined },
+      },
+    };
+    const seen: InterceptedRequest[] = [];
+    const interceptor = new CdpFetchInterceptor(() => api as never);
+    interceptor.start({
+      onRequest: async (r) => {
+        seen.push(r);
+        return { kind: 'continue' };
+      },
+      onResponse: async () => ({ kind: 'continue' }),
+      onRequestFailed: () => undefined,
+      onDetached: () => undefined,
+    });
+    await interceptor.attach(1);
+    const paused = (id: string, frameId: string, resourceType: string, url: string) =>
+      onEvent!({ tabId: 1 }, 'Fetch.requestPaused', { requestId: id, frameId, resourceType, request: { url, method: 'GET', headers: {} } });
+    paused('1', 'main', 'Image', `${ORIGIN}/a.png`);
+    paused('2', 'ad', 'Fetch', `${ORIGIN}/api`);
+    paused('3', 'ad', 'Document', `${ORIGIN}/framed`);
+    // E's ad frame navigates to E2: the tree follows Page.frameNavigated.
+    onEvent!({ tabId: 1 }, 'Page.frameNavigated', { frame: { id: 'ad', parentId: 'main', url: 'http://e2.example/x', securityOrigin: 'http://e2.example' } });
+    paused('4', 'ad', 'Image', `${ORIGIN}/b.png`);
+    await new Promise((r) => setTimeout(r, 20));
+    const by = (id: string) => seen.find((r) => r.id === id)?.requester;
+    expect(by('1')).toEqual(own);
+    expect(by('2')).toEqual({ origin: EVIL, topOrigin: ORIGIN });
+    expect(by('3')).toEqual(own); // a frame's navigation is requested by its parent document
+    expect(by('4')).toEqual({ origin: 'http://e2.example', topOrigin: ORIGIN });
+  });
+});
+
+describe('"verified" belongs to a committed document (R3)', () => {
+  it('a verified response whose document never commits (204, download) changes nothing', async () => {
+    const s = await setup();
+    await logIn(s, 2);
+    // Tab 2 shows E's page; E navigates the top frame to an in-session URL of M that answers 204.
+    commit(s, 2, `${EVIL}/phish`);
+    const { response } = await roundTrip(s, request(2, `${ORIGIN}/no-content`, true));
+    expect(response.kind).toBe('continue');
+    expect(s.core.tabStatus(2).state).not.toBe('verified');
+    // Nothing commits; later E's own document (or anything else) commits: still not verified.
+    commit(s, 2, `${EVIL}/phish#again`);
+    expect(s.core.tabStatus(2).state).not.toBe('verified');
+    expect((await s.core.indicator(2, `${EVIL}/phish`)).show).toBe(false);
+  });
+
+  it('the next top-level request forgets what an earlier verified response expected', async () => {
+    const s = await setup();
+    await logIn(s, 2);
+    await roundTrip(s, request(2, `${ORIGIN}/file.bin`, true)); // a download: never commits
+    await roundTrip(s, request(2, `${EVIL}/`, true), () => ({ status: 200, headers: {} })); // E's own page
+    commit(s, 2, `${ORIGIN}/file.bin`); // even a commit at that URL (not the verified load) does not count
+    expect(s.core.tabStatus(2).state).not.toBe('verified');
+  });
+
+  it('requestsVerified counts the current document only', async () => {
+    const s = await verified();
+    for (let i = 0; i < 3; i++) await roundTrip(s, request(1, `${ORIGIN}/img/${i}`));
+    expect(s.core.tabStatus(1).requestsVerified).toBe(4);
+    commit(s, 1, `${EVIL}/`); // the tab goes elsewhere
+    expect(s.core.tabStatus(1).requestsVerified).toBe(0);
+    expect(s.core.tabStatus(1).state).toBe('none');
+  });
+});
+
+describe('a page cannot provoke a failure (R4)', () => {
+  it('a response whose headers the browser withheld is blocked, and the realm stays', async () => {
+    const s = await verified();
+    const r = request(1, `${ORIGIN}/opaque`);
+    const v = await s.core.onRequest(r);
+    expect(v.kind === 'continue' && v.authorization).toBeTruthy();
+    const out = await s.core.onResponse({ ...r, status: 200, responseHeaders: [], headersWithheld: true });
+    expect(out).toEqual({ kind: 'block' });
+    expect(s.core.tabStatus(1).state).toBe('verified');
+    expect(s.core.sessions()[0]?.active).toBe(true);
+  });
+
+  it('a bad Authentication-Info on a response to a request sent without a session fails nothing', async () => {
+    const s = await verified();
+    const r = foreign(1, '/x');
+    await s.core.onRequest(r);
+    const forged = { status: 200, headers: { 'authentication-info': 'Mutual sid=00, vks=00' } };
+    expect(await s.core.onResponse({ ...r, status: 200, responseHeaders: entries(forged) })).toEqual({ kind: 'continue' });
+    expect(s.core.tabStatus(1).state).toBe('verified');
+    expect(s.core.sessions()[0]?.active).toBe(true);
+  });
+});
+
+describe('logins and sessions (R6, R7)', () => {
+  it('a pending login survives a worker restart and completes', async () => {
+    const s = await setup();
+    const first = s.server.handle(undefined);
+    await s.core.onObservedResponse({ tabId: 1, url: `${ORIGIN}/`, statusCode: 401, type: 'main_frame', headers: entries(first) });
+    const shown = s.core.offeredLogin(1)!;
+    await new Promise((r) => setTimeout(r, 0));
+    const host2 = await EngineHost.load(s.store, { random: webRandom, now: Date.now }, { pendingBeforeSend: false });
+    const core2 = new MutualBackground(host2, s.store, s.local, s.interceptor, s.port);
+    await core2.restore();
+    expect(core2.tabStatus(1).login).toEqual(shown);
+    expect((await core2.login(1, 'alice', PASSWORD, shown)).result).toBe('verified');
+  });
+
+  it('a failed login is a failure, not a session; outcomes carry stable codes', async () => {
+    const s = await setup();
+    const first = s.server.handle(undefined);
+    await s.core.onObservedResponse({ tabId: 1, url: `${ORIGIN}/`, statusCode: 401, type: 'main_frame', headers: entries(first) });
+    const out = await s.core.login(1, 'alice', 'wrong', s.core.offeredLogin(1)!);
+    expect(out).toMatchObject({ result: 'wrong-credentials', code: 'ERR_LOGIN_WRONG_CREDENTIALS' });
+    expect(s.core.sessions()).toEqual([]);
+    expect(await s.core.login(7, 'alice', PASSWORD, s.core.offeredLogin(1)!)).toMatchObject({ result: 'error', code: 'ERR_LOGIN_NONE_PENDING' });
+    const ok = await s.core.login(1, 'alice', PASSWORD, s.core.offeredLogin(1)!);
+    expect(ok).toMatchObject({ result: 'verified', code: 'OK_VERIFIED' });
+    expect(s.core.sessions()).toHaveLength(1);
+  });
+});
