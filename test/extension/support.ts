@@ -4,6 +4,12 @@ import type { BrowserPort, FetchedResponse } from '../../src/extension/backgroun
 import type { HeaderEntry, Interceptor, InterceptorHandlers, ResumeResult, ResumeTab, TabControl } from '../../src/extension/background/interceptors/interceptor.ts';
 import type { TabState } from '../../src/extension/shared/messages.ts';
 import type { ScriptedServer } from '../support/scripted-server.ts';
+import { translator } from '../../src/extension/shared/translate.ts';
+import en from '../../public/_locales/en/messages.json' with { type: 'json' };
+
+/** i18n.getMessage over the English catalogue ($1… substituted), as the browser answers in English. */
+export const englishText = translator((name, subs) =>
+  (en as Record<string, { message: string } | undefined>)[name]?.message.replace(/\$([1-9])/g, (_, i: string) => subs[Number(i) - 1] ?? ''));
 
 export class FakeInterceptor implements Interceptor {
   readonly name = 'fake';
@@ -49,13 +55,14 @@ export function entries(res: ResponseInput): HeaderEntry[] {
 }
 
 export class FakePort implements BrowserPort {
-  readonly states: Array<{ tabId: number; state: TabState }> = [];
+  readonly states: Array<{ tabId: number; state: TabState; title: string }> = [];
+  readonly text = englishText;
   readonly prompts: number[] = [];
   readonly reloads: number[] = [];
   readonly navigations: Array<{ tabId: number; url: string }> = [];
   constructor(private readonly server: ScriptedServer) {}
-  async showState(tabId: number, state: TabState): Promise<void> {
-    this.states.push({ tabId, state });
+  async showState(tabId: number, state: TabState, title: string): Promise<void> {
+    this.states.push({ tabId, state, title });
   }
   async openLoginUi(tabId: number): Promise<void> {
     this.prompts.push(tabId);

@@ -4,6 +4,7 @@ import { concatBytes } from '../../bytes.ts';
 import type { BrowserPort, FetchedResponse } from './platform.ts';
 import type { HeaderEntry } from './interceptors/interceptor.ts';
 import type { TabState } from '../shared/messages.ts';
+import { translator } from '../shared/translate.ts';
 
 const BADGE: Record<TabState, { text: string; color: string }> = {
   none: { text: '', color: '#777777' },
@@ -132,6 +133,7 @@ export function extensionPort(api: () => Browser): BrowserPort {
         return false;
       }
     },
+    text: translator((name, subs) => api().i18n.getMessage(name, subs)),
     async tabExists(tabId) {
       try {
         await api().tabs.get(tabId);

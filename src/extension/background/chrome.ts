@@ -1,7 +1,7 @@
 /**
  * The Chromium-only part of the extension API, typed by hand: `chrome.debugger`, which only the CDP adapter
  * (interceptors/cdp-fetch.ts) uses. Everything else goes through the one cross-browser surface,
- * shared/webext.ts. (`i18n` stays here only for shared/i18n.ts until it moves to shared/webext.ts too.)
+ * shared/webext.ts.
  * Access is lazy, so Node unit tests can import modules that reference it without a `chrome` global.
  */
 
@@ -22,10 +22,6 @@ export interface ChromeApi {
     getTargets(): Promise<Array<{ tabId?: number; attached: boolean; type: string; extensionId?: string }>>;
     onEvent: ChromeEvent<(source: Debuggee, method: string, params?: unknown) => void>;
     onDetach: ChromeEvent<(source: Debuggee, reason: string) => void>;
-  };
-  i18n: {
-    getMessage(name: string, subs?: string | string[]): string;
-    getUILanguage(): string;
   };
 }
 

@@ -22,19 +22,27 @@ import type { Tabs } from './tabs.ts';
 import type { TlsBindings } from './tls.ts';
 import { note } from './trace.ts';
 import { serverOfUrl } from './urls.ts';
+import type { MessageKey, Translate } from '../shared/translate.ts';
 
 /** No automatic reload of a tab more often than this (no retry loops). */
 export const AUTO_RELOAD_INTERVAL_MS = 10_000;
 const MAX_HOPS = 6;
 
-function page(title: string, text: string): Uint8Array {
-  return new TextEncoder().encode(`<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">`
-    + `<title>${title}</title><main style="font:16px system-ui,sans-serif;max-width:40em;margin:3em auto"><h1 style="font-size:1.3em">${title}</h1><p>${text}</p></main></html>`);
+/** The pages the background serves in place of a document: a title and a sentence (catalogue keys). */
+const PAGES = {
+  blocked: ['pageBlocked_title', 'pageBlocked_body'],
+  checking: ['pageChecking_title', 'pageChecking_body'],
+  serverError: ['pageServerError_title', 'pageServerError_body'],
+} as const satisfies Record<string, readonly [MessageKey, MessageKey]>;
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** One of {@link PAGES} as an HTML body, in the browser's UI language. */
+export function servedPage(text: Translate, which: keyof typeof PAGES): Uint8Array {
+  const [title, body] = PAGES[which].map((k) => escapeHtml(text(k)));
+  return new TextEncoder().encode(`<!doctype html><html lang="${escapeHtml(text('lang'))}"><meta charset="utf-8"><meta name="viewport" content="width=device-width">`
+    + `<title>${title}</title><main style="font:16px system-ui,sans-serif;max-width:40em;margin:3em auto"><h1 style="font-size:1.3em">${title}</h1><p>${body}</p></main></html>`);
 }
-const FAILURE_BODY = page('Blocked', 'The server failed to prove its identity. This page was blocked.');
-const CHECKING_BODY = page('Checking the server', 'Checking the server\u2019s proof of identity\u2026 This page reloads by itself.');
-const SERVER_ERROR_BODY = page('The server answered with an error',
-  'The server answered with an error and did not prove itself, so its page is not shown. Try again later; if this keeps happening, the site may be down or the connection tampered with.');
 const HTML: HeaderEntry[] = [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }, { name: 'Cache-Control', value: 'no-store' }];
 
 /** How the request was sent, kept until its response: decides what the response may change. */
@@ -165,7 +173,7 @@ export class Interception {
         note(`res ${r.tabId} ${kind(r)} ${r.url}: the replay was redirected (opaque); ${r.mainFrame ? 'reloading' : 'blocked'}`);
         if (!r.mainFrame) return { kind: 'block' };
         this.reloadOnce(r.tabId, true);
-        return { kind: 'fulfill', status: 200, headers: HTML, body: CHECKING_BODY };
+        return { kind: 'fulfill', status: 200, headers: HTML, body: servedPage(this.d.port.text, 'checking') };
       }
       action = host.client.handleResponse(seq, { status: replaced.status, headers: headerRecord(replaced.headers), ...(binding ? { tlsServerEndPoint: binding } : {}) });
     }
@@ -263,7 +271,7 @@ export class Interception {
             // A top-level 5xx without Authentication-Info inside a session (RFC 8120 §10.1 tolerates it): anyone on
             // the path can send one, so its body is not shown; a neutral page instead (rule R4).
             if (t.state === 'verified') tabs.setState(r.tabId, 'none');
-            return { kind: 'fulfill', status: r.status >= 500 && r.status <= 599 ? r.status : 502, headers: HTML, body: SERVER_ERROR_BODY };
+            return { kind: 'fulfill', status: r.status >= 500 && r.status <= 599 ? r.status : 502, headers: HTML, body: servedPage(this.d.port.text, 'serverError') };
           }
           delete t.sessionKey;
           if (action.loginAvailable) {
@@ -295,7 +303,7 @@ export class Interception {
         if (r.mainFrame) {
           // The protected content never reaches the page: an inert body now, the warning page next.
           void this.d.port.navigate(r.tabId, this.d.warningUrl(r.tabId)).catch(() => undefined);
-          return { kind: 'fulfill', status: 200, headers: HTML, body: FAILURE_BODY };
+          return { kind: 'fulfill', status: 200, headers: HTML, body: servedPage(this.d.port.text, 'blocked') };
         }
         return { kind: 'block' };
       }
@@ -312,7 +320,7 @@ export class Interception {
       case 'send':
         // Too many round trips: never let an unverified answer through as if it were verified.
         tabs.fail(r.tabId, r.url, 'server-failed', 'ERR_MUTUAL_PROTOCOL', 'too many authentication round trips for one request');
-        return r.mainFrame ? { kind: 'fulfill', status: 200, headers: HTML, body: FAILURE_BODY } : { kind: 'block' };
+        return r.mainFrame ? { kind: 'fulfill', status: 200, headers: HTML, body: servedPage(this.d.port.text, 'blocked') } : { kind: 'block' };
     }
   }
 

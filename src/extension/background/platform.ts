@@ -4,6 +4,7 @@
  */
 import type { HeaderEntry } from './interceptors/interceptor.ts';
 import type { TabState } from '../shared/messages.ts';
+import type { Translate } from '../shared/translate.ts';
 
 export interface FetchedResponse {
   /**
@@ -34,4 +35,9 @@ export interface BrowserPort {
   /** Open an about:blank tab next to this one (to replace a tab that cannot be recovered); its id. */
   openBlankBeside(tabId: number): Promise<number | undefined>;
   closeTab(tabId: number): Promise<void>;
+  /**
+   * A message of the extension's catalogue in the browser's UI language (i18n.getMessage): the toolbar titles
+   * and the pages the background serves in a tab speak the language of the extension's own pages.
+   */
+  text: Translate;
 }

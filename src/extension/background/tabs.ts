@@ -11,12 +11,14 @@ import type { SessionStore, TabRecord } from './storage.ts';
 import { note } from './trace.ts';
 import { hostOf, withoutFragment } from './urls.ts';
 import type { FailureView, TabState } from '../shared/messages.ts';
+import type { MessageKey } from '../shared/translate.ts';
 
-export const TITLES: Record<TabState, string> = {
-  none: 'Mutual: no Mutual authentication on this page',
-  available: 'Mutual: login available',
-  verified: 'Mutual: server verified',
-  failed: 'Mutual: SERVER FAILED to prove its identity',
+/** The toolbar title of each state (catalogue keys: the title is in the browser's UI language). */
+export const TITLE_KEYS: Record<TabState, MessageKey> = {
+  none: 'toolbarTitle_none',
+  available: 'toolbarTitle_available',
+  verified: 'toolbarTitle_verified',
+  failed: 'toolbarTitle_failed',
 };
 
 export class Tabs {
@@ -72,13 +74,13 @@ export class Tabs {
     const t = this.get(tabId);
     t.state = state;
     this.save();
-    void this.port.showState(tabId, state, TITLES[state]).catch(() => undefined);
+    void this.port.showState(tabId, state, this.port.text(TITLE_KEYS[state])).catch(() => undefined);
   }
 
   /** Re-apply the toolbar state (Chromium clears per-tab action values when a page commits). */
   refresh(tabId: number): void {
     const t = this.records.get(tabId);
-    if (t) void this.port.showState(tabId, t.state, TITLES[t.state]).catch(() => undefined);
+    if (t) void this.port.showState(tabId, t.state, this.port.text(TITLE_KEYS[t.state])).catch(() => undefined);
   }
 
   fail(tabId: number, url: string, kind: FailureView['kind'], code: string, message: string): void {

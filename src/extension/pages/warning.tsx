@@ -10,6 +10,7 @@ import type { JSX } from 'preact';
 import { ask } from '../shared/ask.ts';
 import { localizePage, t } from '../shared/i18n.ts';
 import type { TabStatusView } from '../shared/messages.ts';
+import { textForCode } from './failure.tsx';
 import { pageApi, tabParam } from './page-api.ts';
 
 function Warning(props: { tabId?: number }): JSX.Element {
@@ -54,6 +55,7 @@ function Warning(props: { tabId?: number }): JSX.Element {
       {f && (
         <details class="tech" data-testid="warning-problem">
           <summary>{t('details')}</summary>
+          {textForCode(f.code) !== undefined && <p data-testid="warning-reason">{textForCode(f.code)}</p>}
           <p class="tech-message" data-testid="warning-detail">{f.message}</p>
           <p><code>{f.code}</code></p>
           <p>{t('warningWhen', new Date(f.at).toLocaleString())}</p>

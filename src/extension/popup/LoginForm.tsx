@@ -10,7 +10,7 @@ import type { JSX } from 'preact';
 import { ask } from '../shared/ask.ts';
 import { t, type MessageKey } from '../shared/i18n.ts';
 import type { LoginView } from '../shared/messages.ts';
-import { Problem, TechFacts } from '../pages/failure.tsx';
+import { loginProblem, Problem, TechFacts, type ShownProblem } from '../pages/failure.tsx';
 
 const REASON_KEY: Record<LoginView['reason'], MessageKey> = {
   initial: 'reasonInitial',
@@ -20,18 +20,12 @@ const REASON_KEY: Record<LoginView['reason'], MessageKey> = {
   optional: 'reasonOptional',
 };
 
-interface ShownError {
-  lead?: string;
-  code?: string;
-  message: string;
-}
-
 export function LoginForm(props: { login: LoginView; phrase: string | undefined; onDone: () => void; closeAfter: boolean }): JSX.Element {
   const { login } = props;
   const [username, setUsername] = useState(login.username ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ShownError | undefined>(
+  const [error, setError] = useState<ShownProblem | undefined>(
     login.reason === 'auth-failed' ? { lead: t('wrongCredentials'), message: '' } : undefined,
   );
   const [done, setDone] = useState(false);
@@ -68,12 +62,12 @@ export function LoginForm(props: { login: LoginView; phrase: string | undefined;
     }
     if (v.result === 'wrong-credentials') {
       // Over HTTPS a wrong password and a relay with another certificate look the same to the server: say both.
-      const channel = login.validation === 'tls-server-end-point';
+      const channel = v.code === 'ERR_LOGIN_WRONG_CREDENTIALS_TLS';
       setError({ lead: channel ? `${t('wrongCredentials')} ${t('wrongCredentialsChannel')}` : t('wrongCredentials'), message: channel ? v.message : '' });
       // Keep the username; the password field is where the user types next.
       setTimeout(() => passRef.current?.focus(), 0);
     } else {
-      setError({ ...(v.result === 'server-failed' ? { lead: t('serverFailedLead') } : {}), ...(v.code !== undefined ? { code: v.code } : {}), message: v.message });
+      setError(loginProblem(v));
       if (v.result === 'server-failed') props.onDone();
     }
   };

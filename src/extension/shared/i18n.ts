@@ -1,22 +1,16 @@
 /**
- * UI strings from public/_locales (en, ja) via chrome.i18n, which follows the browser's UI language
- * (Chromium: `--lang=ja`, or LANGUAGE=ja on Linux) and falls back to English (the manifest's default_locale).
- * Keys are typed from the English catalogue, so a page cannot use a key English lacks; test/extension/i18n.test.ts
- * fails when the Japanese catalogue lacks one (or has one too many, or other placeholders).
+ * UI strings from public/_locales (en, ja) via the browser's i18n API (shared/webext.ts), which follows the
+ * browser's UI language (Chromium: `--lang=ja`, or LANGUAGE=ja on Linux) and falls back to English (the
+ * manifest's default_locale). Keys are typed from the English catalogue (shared/translate.ts), so a page cannot
+ * use a key English lacks; test/extension/i18n-catalogues.test.ts fails when the Japanese catalogue lacks one
+ * (or has one too many, or other placeholders).
  */
-import { chromeApi } from '../background/chrome.ts';
-import type en from '../../../public/_locales/en/messages.json';
+import { webext } from './webext.ts';
+import { translator, type MessageKey } from './translate.ts';
 
-export type MessageKey = keyof typeof en;
+export type { MessageKey } from './translate.ts';
 
-export function t(key: MessageKey, ...subs: string[]): string {
-  try {
-    const s = chromeApi().i18n.getMessage(key, subs);
-    return s === '' ? key : s;
-  } catch {
-    return key;
-  }
-}
+export const t = translator((name, subs) => webext().i18n.getMessage(name, subs));
 
 /** The language of the catalogue in use ("en" or "ja"): what `lang` on every page says. */
 export function uiLang(): string {
