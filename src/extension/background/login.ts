@@ -3,7 +3,13 @@
  * popup shows is still there after a service-worker restart (issue 7 item 7) — and the login the background
  * runs itself when the user submits the login UI: derive pi (the password goes no further), run the key
  * exchange from the worker, reload the tab. Automatic prompts go through prompts.ts (rule R6).
+ *
+ * While the user types, the exchange's password-free half is done ahead (issue 10): when a login is asked for
+ * or offered, S_c1/K_c1 are prepared in the engine (memory only, used once by the next key exchange of that
+ * algorithm) and the arithmetic is warmed, so the click → verified path holds only pi, z and the two hashes.
  */
+import { getAlgorithm } from '../../crypto/algorithms.ts';
+import { warm } from '../../crypto/precompute.ts';
 import type { ClientAction, LoginRequest } from '../../protocol/client.ts';
 import { prepareCredential } from '../../protocol/credentials.ts';
 import { sessionKey, type ClientSession } from '../../protocol/state.ts';
@@ -76,6 +82,8 @@ export class Logins {
     if (this.pending[tabId] === undefined) return;
     delete this.pending[tabId];
     this.save();
+    // No login waits any more: no prepared secret stays behind for one.
+    if (Object.keys(this.pending).length === 0) this.d.host.client.discardPreparedKex();
   }
 
   private set(tabId: number, p: PendingLogin): void {
@@ -83,11 +91,27 @@ export class Logins {
     this.save();
   }
 
+  /**
+   * The login UI shows (or offers) this login: off the current turn — the request or message that brought it is
+   * answered first — warm the algorithm's arithmetic and prepare S_c1/K_c1 for its key exchange, unless the
+   * tab's login is gone by then (cancelled, done, tab closed).
+   */
+  private prepare(tabId: number, l: LoginRequest): void {
+    const alg = getAlgorithm(l.realm.algorithm);
+    if (!alg) return;
+    setTimeout(() => {
+      if (this.pending[tabId]?.request.realm.algorithm !== l.realm.algorithm) return;
+      void warm(alg);
+      this.d.host.client.prepareKex(alg.name);
+    }, 0);
+  }
+
   /** Offer a login (optional authentication, sub-requests, suppressed prompts): "login available". */
   offer(tabId: number, l: LoginRequest, askedBy?: string): void {
     const cur = this.pending[tabId];
     if (cur && !cur.view.optional) return;
     this.set(tabId, { view: loginView(tabId, l, true, undefined, askedBy), request: l });
+    this.prepare(tabId, l);
   }
 
   /**
@@ -104,6 +128,7 @@ export class Logins {
       return;
     }
     this.set(tabId, { view: loginView(tabId, l, false, redirect, askedBy), request: l });
+    this.prepare(tabId, l);
     this.d.tabs.setState(tabId, 'available');
     if (this.d.prompts.take(l.server, l.realm)) {
       note(`prompt ${tabId} ${l.url}`);
@@ -117,6 +142,8 @@ export class Logins {
   async cancel(tabId: number): Promise<{ location?: string }> {
     const p = this.pending[tabId];
     const location = p?.view.cancelLocation;
+    // The user declined: the prepared exchange is not kept for a login nobody is typing.
+    this.d.host.client.discardPreparedKex();
     if (p && !p.view.optional) {
       const view = { ...p.view, optional: true };
       delete view.cancelLocation;
@@ -170,9 +197,12 @@ export class Logins {
       }
     }
     const client = host.client;
-    client.addCredential(cred.value);
     const ctx = tls ? { tlsServerEndPoint: tls } : {};
+    // The sequence first, the credential after: begun with the credential known (a retry after a wrong password
+    // keeps the realm's session record), the engine would start a key exchange of its own that this login
+    // discards — spending the prepared S_c1/K_c1 on it and computing another for the exchange sent below.
     const { seq } = client.beginRequest(l.url, ctx);
+    client.addCredential(cred.value);
     let action: ClientAction = client.resume(seq, l);
     for (let hop = 0; hop < MAX_HOPS && action.type === 'send'; hop++) {
       await host.persist();
@@ -199,6 +229,8 @@ export class Logins {
       }
       case 'login-required': {
         this.set(tabId, { view: loginView(tabId, action.login, p.view.optional, p.view.cancelLocation, p.view.askedBy), request: action.login });
+        // The attempt used the prepared exchange: prepare the next one while the user types again.
+        this.prepare(tabId, action.login);
         const channel = l.validation === 'tls-server-end-point';
         return {
           result: 'wrong-credentials',
