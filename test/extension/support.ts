@@ -4,7 +4,7 @@ import type { BrowserPort, FetchedResponse } from '../../src/extension/backgroun
 import type { HeaderEntry, Interceptor, InterceptorHandlers, ResumeResult, ResumeTab, TabControl } from '../../src/extension/background/interceptors/interceptor.ts';
 import type { TabState } from '../../src/extension/shared/messages.ts';
 import type { ScriptedServer } from '../support/scripted-server.ts';
-import { translator } from '../../src/extension/shared/translate.ts';
+import { translator, type Translate } from '../../src/extension/shared/translate.ts';
 import en from '../../public/_locales/en/messages.json' with { type: 'json' };
 
 /** i18n.getMessage over the English catalogue ($1… substituted), as the browser answers in English. */
@@ -56,7 +56,7 @@ export function entries(res: ResponseInput): HeaderEntry[] {
 
 export class FakePort implements BrowserPort {
   readonly states: Array<{ tabId: number; state: TabState; title: string }> = [];
-  readonly text = englishText;
+  text: Translate = englishText;
   readonly prompts: number[] = [];
   readonly reloads: number[] = [];
   readonly navigations: Array<{ tabId: number; url: string }> = [];
