@@ -23,10 +23,10 @@ import type { Page } from 'playwright-core';
 import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
 import { GECKO_ID } from '../../src/extension/tools/firefox-manifest.ts';
 import { ROOT, launch, type Browser as ChromiumBrowser } from './harness.ts';
-import type { ChromeApi } from '../../src/extension/background/chrome.ts';
+import type { Browser as ExtensionApi } from 'webextension-polyfill';
 
-/** Only inside callbacks that run in a Chromium extension page. */
-declare const chrome: ChromeApi;
+/** Only inside callbacks that run in a Chromium extension page (Chromium's promise-based `chrome`, typed by the polyfill's types). */
+declare const chrome: ExtensionApi;
 
 export type BrowserName = 'chromium' | 'firefox';
 export const DIST_FIREFOX = join(ROOT, 'dist-firefox');
