@@ -332,9 +332,14 @@ export async function launchFirefox(): Promise<E2EBrowser> {
       // The indicator frame is an extension document inside the web page's process, where BiDi does not go: a
       // frame script (chrome-privileged, in that process) reads it through the page's closed shadow root.
       return chromeEval<string>(`
-        const tab = [...gBrowser.tabs].find((t) => gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
-        if (!tab) return JSON.stringify('');
-        const mm = gBrowser.getBrowserForTab(tab).messageManager;
+        // In any browser window: the login UI's popup window (focused when it opens) may be the one new pages open in.
+        let browserEl;
+        for (const w of Services.wm.getEnumerator('navigator:browser')) {
+          const tab = [...w.gBrowser.tabs].find((t) => w.gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
+          if (tab) { browserEl = w.gBrowser.getBrowserForTab(tab); break; }
+        }
+        if (!browserEl) return JSON.stringify('');
+        const mm = browserEl.messageManager;
         const name = 'mutual-e2e:indicator:' + Math.random();
         const got = new Promise((r) => mm.addMessageListener(name, (m) => r(m.data)));
         const code = 'for (const host of content.document.documentElement.children) {'
