@@ -82,6 +82,11 @@ export interface E2EBrowser {
   trace(): Promise<string>;
   /** Stop the background as the browser does when it is idle (Chromium: the service worker; Firefox: the event page). */
   stopBackground(): Promise<void>;
+  /**
+   * Firefox only (measurements): add, inside the background page, one more blocking `onHeadersReceived` listener
+   * for `urlPattern` that never answers, so the matching responses stay held at the response stage.
+   */
+  holdResponses?(urlPattern: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -359,6 +364,13 @@ export async function launchFirefox(): Promise<E2EBrowser> {
       await chromeEval(`const ext = WebExtensionPolicy.getByID(args.id).extension;
         await ext.terminateBackground({ ignoreDevToolsAttached: true, disableResetIdleForTest: true });
         return JSON.stringify(ext.backgroundState);`, { id: GECKO_ID });
+    },
+    async holdResponses(urlPattern) {
+      // Evaluated with the background page as the global, so the listener belongs to the extension's context.
+      await api<string>(`const bg = await browser.runtime.getBackgroundPage();
+        const sb = Cu.Sandbox(bg, { sandboxPrototype: bg, wantXrays: false });
+        Cu.evalInSandbox('browser.webRequest.onHeadersReceived.addListener(() => new Promise(() => {}), { urls: [' + JSON.stringify(args.p) + '] }, ["blocking"])', sb);
+        return JSON.stringify('ok');`, { p: urlPattern });
     },
     async close() {
       await browser.close().catch(() => undefined);

@@ -100,6 +100,31 @@ describe('background core', () => {
     expect(s.server.log.filter((l) => l.outcome !== 'ok' && l.kind === 'req-VFY-C')).toEqual([]);
   });
 
+  it('Firefox: a verified tab with requests in flight when the background died is not verified after the restart', async () => {
+    const s = await setup();
+    await logIn(s);
+    const doc = request(1, '/', true);
+    const v = await s.core.onRequest(doc);
+    const res = s.server.handle(v.kind === 'continue' ? v.authorization : undefined);
+    expect((await s.core.onResponse({ ...doc, status: res.status, responseHeaders: entries(res) })).kind).toBe('continue');
+    s.core.onCommitted(1, `${ORIGIN}/`);
+    expect(s.core.tabStatus(1).state).toBe('verified');
+    // A script of the page is held at the response stage when the background is killed: Firefox releases it
+    // to the page unchecked (e2e/held-response.firefox.e2e.ts), so the page can no longer be called verified.
+    expect(s.interceptor.restartStrandsRequests).toBe(false);
+    await s.core.onRequest(request(1, '/res/app.js'));
+    await new Promise((r) => setTimeout(r, 0));
+    const core2 = await s.boot();
+    expect(core2.tabStatus(1).state).toBe('none');
+    // The next verified document makes it verified again.
+    const doc2 = request(1, '/', true);
+    const v2 = await core2.onRequest(doc2);
+    const res2 = s.server.handle(v2.kind === 'continue' ? v2.authorization : undefined);
+    expect((await core2.onResponse({ ...doc2, status: res2.status, responseHeaders: entries(res2) })).kind).toBe('continue');
+    core2.onCommitted(1, `${ORIGIN}/`);
+    expect(core2.tabStatus(1).state).toBe('verified');
+  });
+
   it('CDP: a tab loading when the worker restarted is replaced by a fresh, intercepted tab (stranded requests)', async () => {
     const s = await setup();
     await logIn(s);
