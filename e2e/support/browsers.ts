@@ -87,6 +87,8 @@ export interface E2EBrowser {
    * for `urlPattern` that never answers, so the matching responses stay held at the response stage.
    */
   holdResponses?(urlPattern: string): Promise<void>;
+  /** Firefox only: grant or revoke the extension's host permissions, as the user can in about:addons. */
+  setHostPermissions?(granted: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -364,6 +366,13 @@ export async function launchFirefox(): Promise<E2EBrowser> {
       await chromeEval(`const ext = WebExtensionPolicy.getByID(args.id).extension;
         await ext.terminateBackground({ ignoreDevToolsAttached: true, disableResetIdleForTest: true });
         return JSON.stringify(ext.backgroundState);`, { id: GECKO_ID });
+    },
+    async setHostPermissions(granted) {
+      await chromeEval(`const { ExtensionPermissions } = ChromeUtils.importESModule('resource://gre/modules/ExtensionPermissions.sys.mjs');
+        const ext = WebExtensionPolicy.getByID(args.id).extension;
+        const perms = { origins: ['http://*/*', 'https://*/*'], permissions: [] };
+        await (args.granted ? ExtensionPermissions.add(args.id, perms, ext) : ExtensionPermissions.remove(args.id, perms, ext));
+        return JSON.stringify('ok');`, { id: GECKO_ID, granted });
     },
     async holdResponses(urlPattern) {
       // Evaluated with the background page as the global, so the listener belongs to the extension's context.
