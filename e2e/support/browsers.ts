@@ -23,10 +23,10 @@ import type { Page } from 'playwright-core';
 import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
 import { GECKO_ID } from '../../src/extension/tools/firefox-manifest.ts';
 import { ROOT, launch, type Browser as ChromiumBrowser } from './harness.ts';
-import type { ChromeApi } from '../../src/extension/background/chrome.ts';
+import type { Browser as ExtensionApi } from 'webextension-polyfill';
 
-/** Only inside callbacks that run in a Chromium extension page. */
-declare const chrome: ChromeApi;
+/** Only inside callbacks that run in a Chromium extension page (Chromium's promise-based `chrome`, typed by the polyfill's types). */
+declare const chrome: ExtensionApi;
 
 export type BrowserName = 'chromium' | 'firefox';
 export const DIST_FIREFOX = join(ROOT, 'dist-firefox');
@@ -82,6 +82,13 @@ export interface E2EBrowser {
   trace(): Promise<string>;
   /** Stop the background as the browser does when it is idle (Chromium: the service worker; Firefox: the event page). */
   stopBackground(): Promise<void>;
+  /**
+   * Firefox only (measurements): add, inside the background page, one more blocking `onHeadersReceived` listener
+   * for `urlPattern` that never answers, so the matching responses stay held at the response stage.
+   */
+  holdResponses?(urlPattern: string): Promise<void>;
+  /** Firefox only: grant or revoke the extension's host permissions, as the user can in about:addons. */
+  setHostPermissions?(granted: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -332,9 +339,14 @@ export async function launchFirefox(): Promise<E2EBrowser> {
       // The indicator frame is an extension document inside the web page's process, where BiDi does not go: a
       // frame script (chrome-privileged, in that process) reads it through the page's closed shadow root.
       return chromeEval<string>(`
-        const tab = [...gBrowser.tabs].find((t) => gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
-        if (!tab) return JSON.stringify('');
-        const mm = gBrowser.getBrowserForTab(tab).messageManager;
+        // In any browser window: the login UI's popup window (focused when it opens) may be the one new pages open in.
+        let browserEl;
+        for (const w of Services.wm.getEnumerator('navigator:browser')) {
+          const tab = [...w.gBrowser.tabs].find((t) => w.gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
+          if (tab) { browserEl = w.gBrowser.getBrowserForTab(tab); break; }
+        }
+        if (!browserEl) return JSON.stringify('');
+        const mm = browserEl.messageManager;
         const name = 'mutual-e2e:indicator:' + Math.random();
         const got = new Promise((r) => mm.addMessageListener(name, (m) => r(m.data)));
         const code = 'for (const host of content.document.documentElement.children) {'
@@ -354,6 +366,20 @@ export async function launchFirefox(): Promise<E2EBrowser> {
       await chromeEval(`const ext = WebExtensionPolicy.getByID(args.id).extension;
         await ext.terminateBackground({ ignoreDevToolsAttached: true, disableResetIdleForTest: true });
         return JSON.stringify(ext.backgroundState);`, { id: GECKO_ID });
+    },
+    async setHostPermissions(granted) {
+      await chromeEval(`const { ExtensionPermissions } = ChromeUtils.importESModule('resource://gre/modules/ExtensionPermissions.sys.mjs');
+        const ext = WebExtensionPolicy.getByID(args.id).extension;
+        const perms = { origins: ['http://*/*', 'https://*/*'], permissions: [] };
+        await (args.granted ? ExtensionPermissions.add(args.id, perms, ext) : ExtensionPermissions.remove(args.id, perms, ext));
+        return JSON.stringify('ok');`, { id: GECKO_ID, granted });
+    },
+    async holdResponses(urlPattern) {
+      // Evaluated with the background page as the global, so the listener belongs to the extension's context.
+      await api<string>(`const bg = await browser.runtime.getBackgroundPage();
+        const sb = Cu.Sandbox(bg, { sandboxPrototype: bg, wantXrays: false });
+        Cu.evalInSandbox('browser.webRequest.onHeadersReceived.addListener(() => new Promise(() => {}), { urls: [' + JSON.stringify(args.p) + '] }, ["blocking"])', sb);
+        return JSON.stringify('ok');`, { p: urlPattern });
     },
     async close() {
       await browser.close().catch(() => undefined);
