@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
 import { GECKO_ID } from '../../src/extension/tools/firefox-manifest.ts';
-import { ROOT, launch, type Browser as ChromiumBrowser } from './harness.ts';
+import { ROOT, allText, launch, type Browser as ChromiumBrowser } from './harness.ts';
 import type { Browser as ExtensionApi } from 'webextension-polyfill';
 
 /** Only inside callbacks that run in a Chromium extension page. */
@@ -122,6 +122,10 @@ export interface E2EBrowser {
   tabCount(): Promise<number>;
   /** Text of the in-page indicator's extension frame in this page ('' if none). */
   indicatorText(page: WebPage): Promise<string>;
+  /** Body text of the frame named `name` anywhere in the page (null if there is no such frame or it has no document). */
+  frameText(page: WebPage, name: string): Promise<string | null>;
+  /** Every text node of the page: closed shadow roots and same-process frames included. */
+  allText(page: WebPage): Promise<string>;
   /** The background's decision trace (test builds), for failure messages. */
   trace(): Promise<string>;
   /** Stop the background as the browser does when it is idle (Chromium: the service worker; Firefox: the event page). */
@@ -272,6 +276,13 @@ export async function launchChromium(extraArgs: string[] = []): Promise<E2EBrows
       const f = p?.frames().find((x) => x.url().startsWith(`chrome-extension://${b.extensionId}/pages/indicator.html`));
       return (await f?.textContent('body').catch(() => '')) ?? '';
     },
+    async frameText(page, name) {
+      const f = pages.get(page)?.frames().find((x) => x.name() === name);
+      if (!f) return null;
+      await f.waitForLoadState('load').catch(() => undefined);
+      return f.textContent('body').catch(() => null);
+    },
+    allText: (page) => allText(b, pages.get(page)!),
     async stopBackground() {
       const probe = await b.probe();
       const cdp = await b.context.newCDPSession(probe);
@@ -396,6 +407,25 @@ export async function launchFirefox(opts: LaunchOptions = {}): Promise<E2EBrowse
     chromeEval<T>(`const w = win(${probe}); const browser = w.wrappedJSObject.browser; const clone = (v) => Cu.cloneInto(v, w); ${body}`, args);
 
   const pages = new WeakMap<WebPage, PuppeteerPage>();
+  /**
+   * Run `body` (a function body over `args`, returning a JSON-able value) as a frame script in the content
+   * process of the tab showing `page`; undefined if no tab shows it or the script did not answer in 3 s.
+   */
+  const frameScript = async <T>(page: WebPage, body: string, args: unknown): Promise<T | undefined> => {
+    const p = pages.get(page);
+    if (!p) return undefined;
+    const r = await chromeEval<{ v: T } | null>(`
+      const tab = [...gBrowser.tabs].find((t) => gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
+      if (!tab) return 'null';
+      const mm = gBrowser.getBrowserForTab(tab).messageManager;
+      const name = 'mutual-e2e:' + Math.random();
+      const got = new Promise((r) => mm.addMessageListener(name, (m) => r(m.data)));
+      const code = '(() => { const args = ' + JSON.stringify(args.args) + '; let v; try { v = (() => {' + args.body + '})(); } catch (e) { v = null; }'
+        + ' sendAsyncMessage(' + JSON.stringify(name) + ', JSON.stringify({ v: v ?? null })); })()';
+      mm.loadFrameScript('data:,' + encodeURIComponent(code), false);
+      return await Promise.race([got, sleep(3000).then(() => 'null')]);`, { url: p.url(), body, args });
+    return r === null ? undefined : r.v;
+  };
   const b: E2EBrowser = {
     name: 'firefox',
     version: await browser.version(),
@@ -486,22 +516,40 @@ export async function launchFirefox(opts: LaunchOptions = {}): Promise<E2EBrowse
     },
     tabCount: () => api<number>('return String((await browser.tabs.query(clone({}))).length);', {}),
     async indicatorText(page) {
-      const p = pages.get(page);
-      if (!p) return '';
       // The indicator frame is an extension document inside the web page's process, where BiDi does not go: a
       // frame script (chrome-privileged, in that process) reads it through the page's closed shadow root.
-      return chromeEval<string>(`
-        const tab = [...gBrowser.tabs].find((t) => gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
-        if (!tab) return JSON.stringify('');
-        const mm = gBrowser.getBrowserForTab(tab).messageManager;
-        const name = 'mutual-e2e:indicator:' + Math.random();
-        const got = new Promise((r) => mm.addMessageListener(name, (m) => r(m.data)));
-        const code = 'for (const host of content.document.documentElement.children) {'
-          + ' const f = host.openOrClosedShadowRoot?.querySelector("iframe");'
-          + ' if (f && f.src.startsWith(' + JSON.stringify(args.prefix) + ')) { sendAsyncMessage(' + JSON.stringify(name) + ', f.contentDocument?.body?.textContent ?? ""); return; } }'
-          + ' sendAsyncMessage(' + JSON.stringify(name) + ', "");';
-        mm.loadFrameScript('data:,' + encodeURIComponent('(() => {' + code + '})()'), false);
-        return JSON.stringify(await Promise.race([got, sleep(3000).then(() => '')]));`, { url: p.url(), prefix: `${origin}pages/indicator.html` });
+      return (await frameScript<string>(page, `
+        for (const host of content.document.documentElement.children) {
+          const f = host.openOrClosedShadowRoot?.querySelector('iframe');
+          if (f && f.src.startsWith(args.prefix)) return f.contentDocument?.body?.textContent ?? '';
+        }
+        return '';`, { prefix: `${origin}pages/indicator.html` })) ?? '';
+    },
+    frameText: async (page, name) =>
+      // 127.0.0.1 on any port is one site, so every frame of these tests is in the page's process (Fission
+      // isolates sites, not origins) and the chrome-privileged frame script may read it whatever its origin.
+      (await frameScript<string | null>(page, `
+        const walk = (doc) => {
+          for (const f of doc.querySelectorAll('iframe')) {
+            const d = f.contentDocument;
+            if (f.name === args.name) return d?.body ? d.body.textContent ?? '' : null;
+            const inner = d ? walk(d) : undefined;
+            if (inner !== undefined) return inner;
+          }
+          return undefined;
+        };
+        return walk(content.document) ?? null;`, { name })) ?? null,
+    async allText(page) {
+      return (await frameScript<string>(page, `
+        const parts = [];
+        const walk = (n) => {
+          if (n.nodeType === 3) parts.push(n.nodeValue ?? '');
+          for (const c of n.childNodes ?? []) walk(c);
+          if (n.openOrClosedShadowRoot) walk(n.openOrClosedShadowRoot);
+          if (n.localName === 'iframe' && n.contentDocument) walk(n.contentDocument);
+        };
+        walk(content.document);
+        return parts.join(' ');`, {})) ?? '';
     },
     async trace() {
       return api<string>(`const bg = await browser.runtime.getBackgroundPage(); const t = (bg?.wrappedJSObject ?? bg)?.mutualTrace; return JSON.stringify(t ? [...t].join('\\n') : '(no trace: not a test build)');`, {});
