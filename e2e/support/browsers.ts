@@ -25,7 +25,7 @@ import { GECKO_ID } from '../../src/extension/tools/firefox-manifest.ts';
 import { ROOT, allText, launch, type Browser as ChromiumBrowser } from './harness.ts';
 import type { Browser as ExtensionApi } from 'webextension-polyfill';
 
-/** Only inside callbacks that run in a Chromium extension page. */
+/** Only inside callbacks that run in a Chromium extension page (Chromium's promise-based `chrome`, typed by the polyfill's types). */
 declare const chrome: ExtensionApi;
 
 export type BrowserName = 'chromium' | 'firefox';
@@ -415,9 +415,14 @@ export async function launchFirefox(opts: LaunchOptions = {}): Promise<E2EBrowse
     const p = pages.get(page);
     if (!p) return undefined;
     const r = await chromeEval<{ v: T } | null>(`
-      const tab = [...gBrowser.tabs].find((t) => gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
-      if (!tab) return 'null';
-      const mm = gBrowser.getBrowserForTab(tab).messageManager;
+      // In any browser window: the login UI's popup window (focused when it opens) may be the one new pages open in.
+      let browserEl;
+      for (const w of Services.wm.getEnumerator('navigator:browser')) {
+        const tab = [...w.gBrowser.tabs].find((t) => w.gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
+        if (tab) { browserEl = w.gBrowser.getBrowserForTab(tab); break; }
+      }
+      if (!browserEl) return 'null';
+      const mm = browserEl.messageManager;
       const name = 'mutual-e2e:' + Math.random();
       const got = new Promise((r) => mm.addMessageListener(name, (m) => r(m.data)));
       const code = '(() => { const args = ' + JSON.stringify(args.args) + '; let v; try { v = (() => {' + args.body + '})(); } catch (e) { v = null; }'

@@ -1,16 +1,25 @@
 /**
- * The Firefox adapter (blocking webRequest) against a fake `browser.webRequest`: what it sends the core, what it
- * answers Firefox for each verdict, the certificate read at headers time, and the requests it leaves alone
- * (the extension's own fetch(), requests of no tab). Then the real core behind it: a login, a request carrying
- * Authorization, a response that fails to prove the server never reaching the page.
+ * The Firefox adapter (blocking webRequest) against a fake `browser.webRequest`: what it sends the core (the
+ * requester included), what it answers Firefox for each verdict, the certificate read at headers time, and the
+ * requests it leaves alone (the extension's own fetch(), requests of no tab). Then the real core behind it: a
+ * login, a request carrying Authorization, a response that fails to prove the server never reaching the page,
+ * and over HTTPS a swapped certificate refused at headers time, before the response is released.
  */
 import { describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type {
-  BlockingResponse, CertifiedResponse, FirefoxWebRequestApi, StreamFilterLike, WebRequestDetails,
+  BlockingResponse, FirefoxWebRequestApi, StreamFilterLike, WebRequestDetails,
 } from '../../src/extension/background/interceptors/webrequest-blocking.ts';
-import { WebRequestBlockingInterceptor } from '../../src/extension/background/interceptors/webrequest-blocking.ts';
-import type { InterceptedRequest, InterceptorHandlers, RequestVerdict, ResponseVerdict } from '../../src/extension/background/interceptors/interceptor.ts';
+import { requesterOf, WebRequestBlockingInterceptor } from '../../src/extension/background/interceptors/webrequest-blocking.ts';
+import type {
+  InterceptedRequest, InterceptedResponse, Interceptor, InterceptorHandlers, RequestVerdict, ResponseVerdict,
+} from '../../src/extension/background/interceptors/interceptor.ts';
+import { tlsServerEndPoint } from '../../src/crypto/tls-server-end-point.ts';
+import { ScriptedServer } from '../support/scripted-server.ts';
 import { MutualBackground } from '../../src/extension/background/core.ts';
 import { entries } from './support.ts';
 import { ORIGIN, PASSWORD, setup } from './scenario.ts';
@@ -77,10 +86,10 @@ function details(url: string, o: Partial<WebRequestDetails> = {}): WebRequestDet
 }
 
 function stubHandlers(req: RequestVerdict, res: ResponseVerdict) {
-  const seen = { requests: [] as InterceptedRequest[], responses: [] as CertifiedResponse[], failed: [] as string[] };
+  const seen = { requests: [] as InterceptedRequest[], responses: [] as InterceptedResponse[], failed: [] as string[] };
   const h: InterceptorHandlers = {
     onRequest: async (r) => (seen.requests.push(r), req),
-    onResponse: async (r) => (seen.responses.push(r as CertifiedResponse), res),
+    onResponse: async (r) => (seen.responses.push(r as InterceptedResponse), res),
     onRequestFailed: (_r, reason) => void seen.failed.push(reason),
     onDetached: () => undefined,
   };
@@ -141,7 +150,9 @@ describe('WebRequestBlockingInterceptor', () => {
     expect(seen.responses[0]?.certificate).toEqual(der);
     expect(seen.responses[0]?.responseHeaders).toEqual([{ name: 'Authentication-Info', value: 'Mutual sid=1' }]);
     expect(seen.responses[0]?.headers).toEqual([{ name: 'Accept', value: '*/*' }]); // the request's, kept from the request stage
-    expect(createHash('sha256').update((await i.certificate(3, 'https://bank.test'))!).digest('hex')).toBe(createHash('sha256').update(der).digest('hex'));
+    // Nothing is kept per tab: the certificate travels with its response only (no learn-after-release path).
+    expect(await i.certificate()).toBeUndefined();
+    expect(i.networkEnabled()).toBe(false);
     // Over HTTP there is no certificate and Firefox is not asked.
     const plain = details(`${ORIGIN}/y`);
     await ff.listeners.headers!.f({ ...plain, statusCode: 200, responseHeaders: [] });
@@ -158,6 +169,14 @@ describe('WebRequestBlockingInterceptor', () => {
     expect(await ff.listeners.headers!.f({ ...details(`${ORIGIN}/`), statusCode: 200, responseHeaders: [] })).toEqual({ cancel: true });
     await new Promise((r) => setTimeout(r, 5));
     expect(ff.updates).toEqual([{ tabId: 3, url: `${EXT}pages/warning.html?tab=3` }]);
+  });
+
+  it('a core that rejects at the request stage fails closed: the request is cancelled, never sent bare', async () => {
+    const ff = fakeFirefox();
+    new WebRequestBlockingInterceptor(() => ff.api).start({
+      onRequest: async () => { throw new Error('boom'); }, onResponse: async () => ({ kind: 'continue' }), onRequestFailed: () => undefined, onDetached: () => undefined,
+    });
+    expect(await ff.listeners.send!.f(details(`${ORIGIN}/s.js`, { type: 'script', documentUrl: `${ORIGIN}/` }))).toEqual({ cancel: true });
   });
 
   it('a core that throws fails closed: the response is cancelled', async () => {
@@ -201,7 +220,35 @@ describe('WebRequestBlockingInterceptor', () => {
     expect(seen.failed).toEqual(['NS_ERROR_NET_RESET']);
   });
 
-  it('every tab counts as intercepted; attach and detach change nothing', async () => {
+  it('names the requester from documentUrl / frameAncestors / originUrl', async () => {
+    const ff = fakeFirefox();
+    const { h, seen } = stubHandlers({ kind: 'continue' }, { kind: 'continue' });
+    new WebRequestBlockingInterceptor(() => ff.api).start(h);
+    const bank = 'https://bank.test';
+    const evil = 'https://evil.test';
+    const cases: Array<[Partial<WebRequestDetails>, { origin: string; topOrigin: string } | undefined]> = [
+      // The site's own subresource, in its top-level document.
+      [{ type: 'image', frameId: 0, documentUrl: `${bank}/a`, originUrl: `${bank}/a`, frameAncestors: [] }, { origin: bank, topOrigin: bank }],
+      // The bank's subresource, from the bank's frame inside another site's page.
+      [{ type: 'image', frameId: 9, parentFrameId: 0, documentUrl: `${bank}/f`, frameAncestors: [{ url: `${evil}/`, frameId: 0 }] }, { origin: bank, topOrigin: evil }],
+      // A frame's navigation: its requester is the parent document.
+      [{ type: 'sub_frame', frameId: 9, parentFrameId: 0, documentUrl: `${evil}/`, frameAncestors: [{ url: `${evil}/`, frameId: 0 }] }, { origin: evil, topOrigin: evil }],
+      [{ type: 'sub_frame', frameId: 12, parentFrameId: 9, documentUrl: `${bank}/f`, frameAncestors: [{ url: `${bank}/f`, frameId: 9 }, { url: `${evil}/`, frameId: 0 }] }, { origin: bank, topOrigin: evil }],
+      // A top-level navigation: the document that started it, or unknown (a typed URL).
+      [{ type: 'main_frame', originUrl: `${evil}/` }, { origin: evil, topOrigin: evil }],
+      [{ type: 'main_frame' }, undefined],
+      // An about:blank or data: document: an opaque origin ('null', never in scope).
+      [{ type: 'xmlhttprequest', frameId: 0, documentUrl: 'about:blank', frameAncestors: [] }, { origin: 'null', topOrigin: 'null' }],
+      // A frame's request whose ancestors Firefox did not give: unknown, not "top-level".
+      [{ type: 'image', frameId: 9, documentUrl: `${bank}/f` }, undefined],
+      [{ type: 'script', frameId: 0 }, undefined],
+    ];
+    for (const [d] of cases) await ff.listeners.send!.f(details(`${bank}/x`, d));
+    expect(seen.requests.map((r) => r.requester)).toEqual(cases.map(([, want]) => want));
+    for (const [d, want] of cases) expect(requesterOf(details(`${bank}/x`, d))).toEqual(want);
+  });
+
+  it('every tab counts as intercepted; attach, detach and resume change nothing', async () => {
     const i = new WebRequestBlockingInterceptor(() => fakeFirefox().api);
     expect(i.isAttached(7)).toBe(true);
     expect(await i.attach(7)).toBe(true);
@@ -209,6 +256,14 @@ describe('WebRequestBlockingInterceptor', () => {
     expect(i.isAttached(7)).toBe(true);
     expect(i.isAttached(-1)).toBe(false);
     expect(i.restartStrandsRequests).toBe(false);
+    const navigations: string[] = [];
+    const tabs = {
+      navigate: async (_t: number, u: string) => void navigations.push(u), tabLoading: async () => true,
+      openBlankBeside: async () => 99, closeTab: async () => undefined,
+    };
+    const seam: Interceptor = i;
+    expect(await seam.resume({ tabId: 7, url: `${ORIGIN}/`, inFlight: true }, tabs)).toEqual({ attached: true });
+    expect(navigations).toEqual([]);
   });
 });
 
@@ -241,10 +296,16 @@ describe('the core behind the Firefox adapter', () => {
     const ok = s.server.handle(auth);
     expect(ok.status).toBe(200);
     expect(await ff.listeners.headers!.f({ ...again, statusCode: 200, responseHeaders: entries(ok) })).toEqual({});
+    core.onCommitted(3, `${ORIGIN}/`); // webNavigation.onCommitted: "verified" belongs to the committed document
     expect(core.tabStatus(3).state).toBe('verified');
 
+    // Another site's image of the bank, in the tab: no Authorization (rule R1).
+    const foreign = details(`${ORIGIN}/secret.png`, { type: 'image', documentUrl: 'http://evil.test/', frameAncestors: [] });
+    const foreignSent = (await ff.listeners.send!.f(foreign)) as BlockingResponse;
+    expect(foreignSent.requestHeaders?.some((x) => x.name === 'Authorization') ?? false).toBe(false);
+
     // A subresource answered 200 without Authentication-Info (not the server that knows the verifier): cancelled.
-    const img = details(`${ORIGIN}/secret.png`, { type: 'image' });
+    const img = details(`${ORIGIN}/secret.png`, { type: 'image', documentUrl: `${ORIGIN}/`, frameAncestors: [] });
     const imgSent = (await ff.listeners.send!.f(img)) as BlockingResponse;
     expect(imgSent.requestHeaders?.some((x) => x.name === 'Authorization')).toBe(true);
     expect(await ff.listeners.headers!.f({ ...img, statusCode: 200, responseHeaders: [{ name: 'Content-Type', value: 'image/png' }] })).toEqual({ cancel: true });
@@ -277,4 +338,47 @@ describe('the core behind the Firefox adapter', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect([...s.port.navigations, ...ff.updates].some((n) => n.tabId === 3 && n.url.includes('pages/warning.html'))).toBe(true);
   });
+
+  it('HTTPS tls-server-end-point: bound to the certificate of the challenge; a swapped certificate is refused at headers time', async () => {
+    const origin = 'https://127.0.0.1:8443';
+    const certA = makeCert();
+    const certB = makeCert();
+    const bindingA = tlsServerEndPoint(certA);
+    if (!bindingA.ok) throw new Error('test certificate');
+    const s = await setup({ origins: [origin] });
+    // The server's session is bound to certificate A.
+    const server = await ScriptedServer.create({ ...s.server.o, validation: 'tls-server-end-point', vh: bindingA.value });
+    s.servers[origin] = server;
+    let cert = certA;
+    const ff = fakeFirefox();
+    ff.api.webRequest.getSecurityInfo = async () => ({ state: 'secure', certificates: [{ rawDER: [...cert] }] });
+    const i = new WebRequestBlockingInterceptor(() => ff.api);
+    const core = new MutualBackground(s.host, s.store, s.local, i, s.port);
+    i.start({ onRequest: (r) => core.onRequest(r), onResponse: (r) => core.onResponse(r), onRequestFailed: () => undefined, onDetached: () => undefined });
+    const first = details(`${origin}/`);
+    await ff.listeners.send!.f(first);
+    const init = server.handle(undefined);
+    await ff.listeners.headers!.f({ ...first, statusCode: init.status, responseHeaders: entries(init) });
+    expect((await core.login(3, 'alice', PASSWORD, core.offeredLogin(3)!)).result).toBe('verified');
+    // Same certificate: verified and released.
+    const ok = details(`${origin}/a.js`, { type: 'script', documentUrl: `${origin}/`, frameAncestors: [] });
+    const okAuth = ((await ff.listeners.send!.f(ok)) as BlockingResponse).requestHeaders?.find((x) => x.name === 'Authorization')?.value;
+    expect(await ff.listeners.headers!.f({ ...ok, statusCode: 200, responseHeaders: entries(server.handle(okAuth)) })).toEqual({});
+    // Another certificate on the path (the server's vks was computed for A): the response is cancelled at headers
+    // time — the page never gets it — and the tab shows the failure.
+    cert = certB;
+    const swapped = details(`${origin}/b.js`, { type: 'script', documentUrl: `${origin}/`, frameAncestors: [] });
+    const auth = ((await ff.listeners.send!.f(swapped)) as BlockingResponse).requestHeaders?.find((x) => x.name === 'Authorization')?.value;
+    expect(auth).toMatch(/^Mutual /);
+    expect(await ff.listeners.headers!.f({ ...swapped, statusCode: 200, responseHeaders: entries(server.handle(auth)) })).toEqual({ cancel: true });
+    expect(core.tabStatus(3).lastFailure?.kind).toBe('server-failed');
+  });
 });
+
+/** A fresh self-signed ECDSA certificate's DER (openssl, as the tls-server-end-point tests make them). */
+function makeCert(): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'ff-cert-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k.pem'),
+    '-out', join(dir, 'c.pem'), '-subj', '/CN=127.0.0.1', '-days', '2', '-sha256'], { stdio: 'ignore' });
+  return new Uint8Array(new X509Certificate(readFileSync(join(dir, 'c.pem'))).raw);
+}

@@ -1,15 +1,15 @@
 /**
  * The first-run page, opened once on install (issue 9): what the extension does, the user's personal phrase
  * and how to change it, how to pin the toolbar icon (the one status no page can forge), and — where the browser
- * has not granted the host permissions (Firefox asks separately) — the step that grants them. That section is
- * shown only when `permissions.contains` says the permissions are missing.
+ * has not granted the host permissions (Firefox asks separately) — the step that grants them. That section
+ * (host-permission.tsx, shared with the popup) shows only while they are missing.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { ask } from '../shared/ask.ts';
 import { localizePage, t, type MessageKey } from '../shared/i18n.ts';
-import { HOST_ORIGINS, pageApi } from './page-api.ts';
+import { HostPermissionStep } from './host-permission.tsx';
 
 /** Drawing of a browser toolbar: the Extensions (puzzle) menu opened, with the pin next to "Mutual authentication". */
 function PinPicture(): JSX.Element {
@@ -47,33 +47,6 @@ const STATES: ReadonlyArray<{ icon: string; key: MessageKey }> = [
   { icon: 'none', key: 'legendNone' },
 ];
 
-/** Host permissions: granted at install in Chromium; Firefox lets the user withhold them. */
-function HostPermission(): JSX.Element | null {
-  const [missing, setMissing] = useState<boolean | undefined>();
-  const [note, setNote] = useState<string | undefined>();
-  const perms = pageApi().permissions;
-  useEffect(() => {
-    if (!perms) return;
-    void perms.contains({ origins: HOST_ORIGINS }).then((has) => setMissing(!has), () => setMissing(undefined));
-  }, []);
-  if (!perms || missing !== true) return null;
-  const grant = async () => {
-    const ok = await perms.request({ origins: HOST_ORIGINS }).catch(() => false);
-    if (ok) setMissing(false);
-    else setNote(t('permissionDenied'));
-  };
-  return (
-    <section class="card attention" aria-labelledby="perm-title" data-testid="host-permission">
-      <h2 id="perm-title">{t('permissionTitle')}</h2>
-      <p>{t('permissionWhy')}</p>
-      <div class="buttons">
-        <button type="button" class="primary" onClick={() => void grant()}>{t('permissionGrant')}</button>
-      </div>
-      {note !== undefined && <p role="alert" class="error">{note}</p>}
-    </section>
-  );
-}
-
 function Onboarding(): JSX.Element {
   const [phrase, setPhrase] = useState<string | undefined>();
   useEffect(() => {
@@ -85,7 +58,7 @@ function Onboarding(): JSX.Element {
     <main class="page onboarding" data-testid="onboarding">
       <h1>{t('onboardingTitle')}</h1>
       <p class="lead">{t('onboardingWhat')}</p>
-      <HostPermission />
+      <HostPermissionStep />
       <section class="card" aria-labelledby="phrase-title">
         <h2 id="phrase-title">{t('onboardingPhraseTitle')}</h2>
         <p class="phrase big" data-testid="onboarding-phrase">{phrase ?? '…'}</p>

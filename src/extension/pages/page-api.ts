@@ -12,9 +12,6 @@ export function pageApi(): PageApi {
   return webext();
 }
 
-/** The host permissions the extension needs (manifest `host_permissions`). */
-export const HOST_ORIGINS = ['http://*/*', 'https://*/*'];
-
 /** A `?tab=<id>` query parameter, if it is a tab id. */
 export function tabParam(search = location.search): number | undefined {
   const raw = new URLSearchParams(search).get('tab');

@@ -14,6 +14,7 @@ import { displayHost, t } from '../shared/i18n.ts';
 import type { LoginView, SessionView, TabStatusView } from '../shared/messages.ts';
 import { Problem, TechFacts } from '../pages/failure.tsx';
 import { pageApi } from '../pages/page-api.ts';
+import { HostPermissionStep } from '../pages/host-permission.tsx';
 import { LoginForm } from './LoginForm.tsx';
 
 function when(ms: number | undefined): string {
@@ -178,6 +179,7 @@ export function App(props: { tabId?: number; closeAfterLogin: boolean }): JSX.El
     <main class="popup">
       <h1 class="brand">{t('extName')}</h1>
       {error !== undefined && <div class="error" role="alert"><Problem code={error.code} message={error.message} /></div>}
+      <HostPermissionStep compact />
       {status && failed && <FailedLead status={status} onTryAnyway={tryAgainAnyway} tryingAnyway={tryAnyway} />}
       {login && showForm && (
         // A new form only when the login is another one (site, realm): a background update (a failed attempt

@@ -21,10 +21,19 @@
  *   left alone. So are requests of no tab at all (a page's own service worker): they get no Authorization.
  * - Tabs are always intercepted: `attach`/`detach` have nothing to do; `isAttached` is true for any tab.
  *
- * The certificate is also kept per tab and origin for {@link WebRequestBlockingInterceptor.certificate}, which
- * today's core reads after the response; the response object itself carries it as {@link CertifiedResponse.certificate}.
+ * - Who made the request ({@link requesterOf}, rule R1): Firefox names the document a request is loaded into
+ *   (`documentUrl`: for a subresource its document, for a frame's navigation the parent document) and the
+ *   frames above it (`frameAncestors`, the last one the top-level document). A top-level navigation's requester
+ *   is the document that started it (`originUrl`; absent for a typed URL or a bookmark: unknown, which a
+ *   top-level GET does not need). An `about:`/`data:` document has an opaque origin here ('null', never in
+ *   scope) even where the browser would give it its parent's: such requests fail closed (go out bare).
+ * - The certificate travels only with the response it came on ({@link InterceptedResponse.certificate}): the
+ *   core binds `tls-server-end-point` to it before the response is released. Nothing is cached per tab, so
+ *   {@link WebRequestBlockingInterceptor.certificate} (the CDP "learn after release" question) has no answer.
  */
-import type { HeaderEntry, InterceptedRequest, InterceptedResponse, Interceptor, InterceptorHandlers, RequestVerdict, ResponseVerdict } from './interceptor.ts';
+import type {
+  HeaderEntry, InterceptedRequest, InterceptedResponse, Interceptor, InterceptorHandlers, Requester, RequestVerdict, ResponseVerdict, ResumeResult, ResumeTab,
+} from './interceptor.ts';
 
 /** A header as webRequest gives it (`binaryValue` for non-UTF-8 values). */
 export interface WebRequestHeader {
@@ -43,6 +52,9 @@ export interface WebRequestDetails {
   type: string;
   originUrl?: string;
   documentUrl?: string;
+  parentFrameId?: number;
+  /** From the immediate parent up to the top-level document; empty or absent for a request of the top frame. */
+  frameAncestors?: Array<{ url: string; frameId: number }>;
   requestHeaders?: WebRequestHeader[];
   responseHeaders?: WebRequestHeader[];
   statusCode?: number;
@@ -96,19 +108,7 @@ export interface FirefoxWebRequestApi {
   };
 }
 
-/**
- * A response as this adapter hands it to the core: what the {@link InterceptedResponse} has, plus the DER of the
- * server's leaf certificate when the response came over HTTPS (read at headers time, before the page sees a
- * byte). Optional: absent over HTTP, or when Firefox could not give it (then the core must decline
- * `tls-server-end-point`, never guess).
- */
-export interface CertifiedResponse extends InterceptedResponse {
-  certificate?: Uint8Array;
-}
-
 const URLS = ['http://*/*', 'https://*/*'];
-/** Certificates remembered per tab (for the core's after-the-fact `certificate()` question): a small bound. */
-const MAX_CERTS_PER_TAB = 16;
 /** Requests between their two stages (a bound: entries of requests Firefox never answered are dropped oldest first). */
 const MAX_IN_FLIGHT = 4096;
 
@@ -125,12 +125,35 @@ function withAuthorizationHeader(h: readonly WebRequestHeader[] | undefined, aut
   return out;
 }
 
-function originOfUrl(url: string): string | undefined {
+function originOfUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
   try {
     return new URL(url).origin;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The document that made the request and its top-level document, from what Firefox reports (see the module
+ * comment). Undefined when Firefox does not say: the core then treats the request as another site's.
+ */
+export function requesterOf(d: WebRequestDetails): Requester | undefined {
+  if (d.type === 'main_frame') {
+    const origin = originOfUrl(d.originUrl);
+    return origin === undefined ? undefined : { origin, topOrigin: origin };
+  }
+  const origin = originOfUrl(d.documentUrl);
+  if (origin === undefined) return undefined;
+  const ancestors = d.frameAncestors ?? [];
+  const top = ancestors.length === 0 ? undefined : ancestors[ancestors.length - 1];
+  if (top === undefined) {
+    // No ancestors: the document is the top-level one — for a frame's navigation, its parent (frame 0).
+    const inTop = d.type === 'sub_frame' ? d.parentFrameId === 0 || d.parentFrameId === undefined : d.frameId === 0;
+    return inTop ? { origin, topOrigin: origin } : undefined;
+  }
+  const topOrigin = originOfUrl(top.url);
+  return topOrigin === undefined ? undefined : { origin, topOrigin };
 }
 
 export class WebRequestBlockingInterceptor implements Interceptor {
@@ -140,8 +163,6 @@ export class WebRequestBlockingInterceptor implements Interceptor {
   private handlers: InterceptorHandlers | undefined;
   /** Requests seen at the request stage, by requestId (their headers are needed for a core retry). */
   private readonly requests = new Map<string, InterceptedRequest>();
-  /** `${tabId} ${origin}` → DER of the last certificate seen for that origin in that tab. */
-  private readonly certs = new Map<number, Map<string, Uint8Array>>();
   private ownOrigin: string | undefined;
 
   constructor(private readonly api: () => FirefoxWebRequestApi) {}
@@ -163,6 +184,7 @@ export class WebRequestBlockingInterceptor implements Interceptor {
   }
 
   private request(d: WebRequestDetails): InterceptedRequest {
+    const requester = requesterOf(d);
     return {
       id: d.requestId,
       tabId: d.tabId,
@@ -171,6 +193,7 @@ export class WebRequestBlockingInterceptor implements Interceptor {
       headers: entries(d.requestHeaders),
       mainFrame: d.type === 'main_frame',
       document: d.type === 'main_frame' || d.type === 'sub_frame',
+      ...(requester ? { requester } : {}),
     };
   }
 
@@ -185,7 +208,7 @@ export class WebRequestBlockingInterceptor implements Interceptor {
     try {
       v = await h.onRequest(req);
     } catch {
-      v = { kind: 'continue' };
+      v = { kind: 'block' }; // fail closed: never send it bare (the interceptor seam's rule)
     }
     if (v.kind === 'block') {
       this.requests.delete(d.requestId);
@@ -201,16 +224,7 @@ export class WebRequestBlockingInterceptor implements Interceptor {
       const info = await this.api().webRequest.getSecurityInfo(d.requestId, { rawDER: true, certificateChain: false });
       const der = info.certificates[0]?.rawDER;
       if (!Array.isArray(der) || der.length === 0) return undefined;
-      const bytes = Uint8Array.from(der);
-      const origin = originOfUrl(d.url);
-      if (origin !== undefined) {
-        let m = this.certs.get(d.tabId);
-        if (!m) this.certs.set(d.tabId, (m = new Map()));
-        m.delete(origin);
-        m.set(origin, bytes);
-        while (m.size > MAX_CERTS_PER_TAB) m.delete(m.keys().next().value!);
-      }
-      return bytes;
+      return Uint8Array.from(der);
     } catch {
       return undefined;
     }
@@ -222,7 +236,7 @@ export class WebRequestBlockingInterceptor implements Interceptor {
     const req = this.requests.get(d.requestId) ?? this.request(d);
     this.requests.delete(d.requestId);
     const certificate = await this.readCertificate(d);
-    const res: CertifiedResponse = {
+    const res: InterceptedResponse = {
       ...req,
       status: d.statusCode ?? 0,
       responseHeaders: entries(d.responseHeaders),
@@ -237,7 +251,7 @@ export class WebRequestBlockingInterceptor implements Interceptor {
     return this.apply(res, v);
   }
 
-  private apply(res: CertifiedResponse, v: ResponseVerdict): BlockingResponse {
+  private apply(res: InterceptedResponse, v: ResponseVerdict): BlockingResponse {
     if (v.kind === 'continue') return {};
     if (v.kind === 'block') {
       if (res.mainFrame) {
@@ -293,20 +307,22 @@ export class WebRequestBlockingInterceptor implements Interceptor {
     return Promise.resolve(tabId >= 0);
   }
 
+  /** Nothing is stranded by an event-page restart here: the tab is intercepted as it is. */
+  async resume(tab: ResumeTab): Promise<ResumeResult> {
+    return { attached: await this.attach(tab.tabId) };
+  }
+
   async detach(): Promise<void> {
     /* every tab is always intercepted */
   }
 
-  async certificate(tabId: number, origin: string): Promise<Uint8Array | undefined> {
-    return this.certs.get(tabId)?.get(origin);
+  /** Only with the response (InterceptedResponse.certificate): there is no certificate to learn afterwards. */
+  async certificate(): Promise<Uint8Array | undefined> {
+    return undefined;
   }
 
+  /** No "load again to record the certificate" step: every HTTPS response brings its own. */
   networkEnabled(): boolean {
-    return true;
-  }
-
-  /** The tab is gone: forget its certificates. */
-  forgetTab(tabId: number): void {
-    this.certs.delete(tabId);
+    return false;
   }
 }

@@ -1,0 +1,132 @@
+/**
+ * The background's wiring, shared by both entries (index.ts: the Chromium service worker with the CDP adapter;
+ * index-firefox.ts: the Firefox event page with blocking webRequest): browser events to the background's parts
+ * (core.ts), messages to the named handlers (handlers.ts) — nothing else. Listeners are registered
+ * synchronously when {@link startBackground} runs (MV3: the events that woke the worker or event page are
+ * delivered only to listeners added in the first turn); each waits for the state to be loaded from
+ * storage.session. The browser is reached through the one API surface (shared/webext.ts).
+ */
+import { webRandom } from '../../bytes.ts';
+import { webext } from '../shared/webext.ts';
+import { extensionPort } from './browser-port.ts';
+import { MutualBackground, trace } from './core.ts';
+import { EngineHost } from './engine.ts';
+import { handlers, route, trustOf, type MessageSender } from './handlers.ts';
+import type { Interceptor } from './interceptors/interceptor.ts';
+import { randomPhrase } from './phrase.ts';
+import { privateStringItem } from './phrase-store.ts';
+import { localStore, sessionStore, type LocalStore, type StorageArea } from './storage.ts';
+
+/** Replaced at build time (vite.config.ts `define`). */
+declare const __MUTUAL_TEST_HOOKS__: boolean;
+
+export interface BackgroundOptions {
+  /** 'service worker' (Chromium) or 'event page' (Firefox): for the decision trace only. */
+  kind: string;
+  interceptor: Interceptor;
+  /**
+   * Watch every tab's responses for Mutual challenges and start intercepting the tab (observer.ts): needed where
+   * the adapter intercepts chosen tabs only (CDP). An adapter that sees every request of every tab (blocking
+   * webRequest) already hands each response to the core.
+   */
+  observe: boolean;
+}
+
+export function startBackground(opts: BackgroundOptions): void {
+  const api = webext();
+  const { interceptor } = opts;
+  const sessionArea = (): StorageArea => api.storage.session as unknown as StorageArea;
+  const store = sessionStore(sessionArea);
+  // The phrase lives in the extension origin's IndexedDB, where no content script can read it (phrase-store.ts).
+  const local: LocalStore = { phrase: privateStringItem('phrase') };
+  const port = extensionPort(webext);
+
+  /** Builds before issue 7 kept the phrase in storage.local (readable by content scripts): move it, once. */
+  async function migratePhrase(): Promise<void> {
+    const old = localStore(() => api.storage.local as unknown as StorageArea);
+    const phrase = await old.phrase.get();
+    if (phrase === '') return;
+    if ((await local.phrase.get()) === '') await local.phrase.set(phrase);
+    await api.storage.local.remove('phrase');
+  }
+
+  async function init(): Promise<MutualBackground> {
+    await migratePhrase().catch(() => undefined);
+    // storage.session holds session keys, pi and pending logins: the extension's own pages and background only
+    // (Chromium's default, made explicit where the browser has the setting; content scripts must never read it).
+    await sessionArea().setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => undefined);
+    const host = await EngineHost.load(store, { random: webRandom, now: Date.now }, { pendingBeforeSend: !interceptor.restartStrandsRequests });
+    const core = new MutualBackground(host, store, local, interceptor, port);
+    await core.restore().catch(() => undefined);
+    return core;
+  }
+
+  const ready: Promise<MutualBackground> = init();
+  // Test builds only (MUTUAL_TEST_HOOKS=1 at build time, as `npm run e2e` does): the decision trace for the e2e
+  // harness's failure messages. Production builds expose nothing on the background's global scope.
+  if (__MUTUAL_TEST_HOOKS__) (globalThis as { mutualTrace?: string[] }).mutualTrace = trace;
+  trace.push(`${Date.now() % 100000} ${opts.kind} started`);
+
+  interceptor.start({
+    onRequest: async (r) => (await ready).onRequest(r),
+    onResponse: async (r) => (await ready).onResponse(r),
+    onRequestFailed: (r, reason) => void ready.then((c) => c.onRequestFailed(r, reason)).catch(() => undefined),
+    onDetached: (tabId, reason) => void ready.then((c) => c.onDetached(tabId, reason)),
+  });
+
+  if (opts.observe) {
+    api.webRequest.onHeadersReceived.addListener(
+      (d) => {
+        if (d.tabId < 0 || (d.statusCode !== 401 && !(d.responseHeaders ?? []).some((h) => h.name.toLowerCase() === 'optional-www-authenticate'))) return;
+        const headers = (d.responseHeaders ?? []).map((h) => ({ name: h.name, value: h.value ?? '' }));
+        void ready
+          .then((c) => c.onObservedResponse({ tabId: d.tabId, url: d.url, statusCode: d.statusCode, type: d.type, headers }))
+          .catch(() => undefined);
+      },
+      { urls: ['http://*/*', 'https://*/*'] },
+      // Chromium hides WWW-Authenticate from webRequest without 'extraHeaders'.
+      ['responseHeaders', 'extraHeaders'],
+    );
+  }
+
+  api.runtime.onMessage.addListener((msg: unknown, sender: unknown) => {
+    const from = sender as MessageSender;
+    const trust = trustOf(from, api.runtime.id, api.runtime.getURL(''));
+    return ready
+      .then((core) =>
+        route(msg, trust, {
+          core,
+          local,
+          sender: from,
+          activeTabId: async () => {
+            const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
+            return tab?.id;
+          },
+          indicatorPage: api.runtime.getURL('pages/indicator.html'),
+        }, handlers),
+      )
+      .catch(() => ({ ok: false, code: 'ERR_EXT_INTERNAL', message: 'internal error' }));
+  });
+
+  api.runtime.onInstalled.addListener(() => {
+    void (async () => {
+      if ((await local.phrase.get()) === '') await local.phrase.set(randomPhrase(webRandom));
+    })().catch(() => undefined);
+  });
+  api.runtime.onInstalled.addListener((d) => void (d.reason === 'install' && api.tabs.create({ url: api.runtime.getURL('pages/onboarding.html') }).catch(() => undefined)));
+
+  // "Verified" belongs to a committed document (rule R3): the top frame's commits, as the browser reports them.
+  api.webNavigation.onCommitted.addListener((d) => {
+    const extra = d as { documentLifecycle?: string; documentId?: string };
+    if (d.frameId !== 0 || (extra.documentLifecycle !== undefined && extra.documentLifecycle !== 'active')) return;
+    void ready.then((c) => c.onCommitted(d.tabId, d.url, extra.documentId)).catch(() => undefined);
+  });
+
+  api.tabs.onRemoved.addListener((tabId) => void ready.then((c) => c.onTabRemoved(tabId)));
+  api.tabs.onUpdated.addListener((tabId, change) => {
+    void ready.then(async (c) => {
+      if (change.url !== undefined) await c.onTabUrl(tabId, change.url);
+      if (change.status !== undefined) c.refreshIndicator(tabId);
+    }).catch(() => undefined);
+  });
+}
