@@ -34,7 +34,8 @@ describe.each(e2eBrowsers())('%s', (browserName) => {
       const msg = async (what: string) => `scenario 3 (--misbehave ${misbehave}): ${what}\n--- server log:\n${srv.log.join('\n')}\n--- trace:\n${await b.trace().catch(() => '?')}`;
       await ui.waitFor('[role="alert"]', 20_000);
       await until(b, async () => /\/pages\/warning\.html\?tab=/.test(await b.tabUrl(tabId)), 'the warning page in the tab', 10_000);
-      await until(b, async () => (await b.extensionTabText(tabId, '[data-testid="warning"]')) !== null, 'the warning page rendered', 10_000);
+      // The technical detail renders once the page has the failure from the background.
+      await until(b, async () => (await b.extensionTabText(tabId, '[data-testid="warning-detail"]')) !== null, 'the warning page with the failure detail', 10_000);
       expect(await b.extensionTabText(tabId, 'h1'), await msg('the warning page does not say the server failed')).toMatch(/failed to prove its identity/i);
       expect(await b.extensionTabText(tabId, '[data-testid="warning-detail"]')).toMatch(/vks|Authentication-Info|another session|prove/i);
       const st = await tabStatus(b, tabId);
