@@ -508,15 +508,18 @@ export async function launchFirefox(opts: LaunchOptions = {}): Promise<E2EBrowse
         const known = new WeakSet();
         const own = () => new Set([...tabs.tabs.values()].map((t) => gBrowser.getBrowserForTab(t)));
         const isLoginUi = (u) => u.startsWith(args.origin + 'pages/login.html') || u.startsWith(args.origin + 'popup/');
+        const all = () => [...Services.wm.getEnumerator(null)].flatMap((win) => [...win.document.querySelectorAll('browser')]);
+        // Login UIs already open (e.g. the action popup of an earlier login, kept in its panel) are not new.
+        for (const br of all()) known.add(br);
         const scan = () => {
           const mine = own();
-          for (const win of Services.wm.getEnumerator(null)) for (const br of win.document.querySelectorAll('browser')) {
+          for (const br of all()) {
             const u = br.currentURI?.spec ?? '';
             if (known.has(br) || mine.has(br) || !isLoginUi(u)) continue;
             known.add(br); seen.push(u);
           }
         };
-        scan(); tabs.timers ??= []; tabs.timers.push(setInterval(scan, 50));`, { key, origin });
+        tabs.timers ??= []; tabs.timers.push(setInterval(scan, 50));`, { key, origin });
       return { urls: () => chromeEval<string[]>(`return JSON.stringify(tabs.watches[args.key]);`, { key }) };
     },
     tabCount: () => api<number>('return String((await browser.tabs.query(clone({}))).length);', {}),
