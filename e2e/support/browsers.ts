@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
 import { GECKO_ID } from '../../src/extension/tools/firefox-manifest.ts';
-import { ROOT, launch, type Browser as ChromiumBrowser } from './harness.ts';
+import { ROOT, allText, launch, type Browser as ChromiumBrowser } from './harness.ts';
 import type { Browser as ExtensionApi } from 'webextension-polyfill';
 
 /** Only inside callbacks that run in a Chromium extension page (Chromium's promise-based `chrome`, typed by the polyfill's types). */
@@ -42,16 +42,42 @@ export interface WebPage {
   /** Resolves once `fn` is truthy in the page. */
   waitFor<A>(fn: (arg: A) => boolean, arg: A, timeoutMs?: number): Promise<void>;
   textContent(selector: string): Promise<string | null>;
+  /**
+   * From now on, record every main-frame URL the page commits and the full HTML of every document it loads
+   * (at DOMContentLoaded and load), so a test can say "this content was never shown", not only "is not shown now".
+   */
+  recordShown(): string[];
   close(): Promise<void>;
 }
 
 /** An extension page in a tab (the login UI), driven by its labelled controls. */
 export interface ExtensionPage {
   fill(label: string, value: string): Promise<void>;
-  click(buttonName: string): Promise<void>;
+  /** Click the button with this accessible name (inside the first element matching `within`, if given). */
+  click(buttonName: string, within?: string): Promise<void>;
+  /** Press Enter in the control with this label (submits its form). */
+  pressEnter(label: string): Promise<void>;
   /** The page's visible text. */
   text(): Promise<string>;
+  /** Wait until an element matches `selector`; its text. */
+  waitFor(selector: string, timeoutMs?: number): Promise<string>;
+  /** How many elements match `selector` now. */
+  count(selector: string): Promise<number>;
+  /** An attribute of the first element matching `selector` (null if none). */
+  attr(selector: string, name: string): Promise<string | null>;
   close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Let pages open windows without a user gesture (the prompt-flood test). */
+  popups?: boolean;
+  /** Accept the test servers' self-signed certificates (Firefox: always; acceptInsecureCerts). */
+  insecureCerts?: boolean;
+}
+
+/** Login UIs (the action popup or a pages/login.html window) the extension opened since the watch began. */
+export interface LoginUiWatch {
+  urls(): Promise<string[]>;
 }
 
 export interface Reply<T> {
@@ -61,8 +87,18 @@ export interface Reply<T> {
   message?: string;
 }
 
+/** The Playwright objects behind the Chromium driver, for the few checks that exist only in Chromium (CDP). */
+export interface ChromiumHandle {
+  browser: ChromiumBrowser;
+  pageOf(page: WebPage): Page;
+  /** Wrap a Playwright page (e.g. one the extension replaced a tab with) as a WebPage. */
+  wrap(p: Page): WebPage;
+}
+
 export interface E2EBrowser {
   readonly name: BrowserName;
+  /** Set only in Chromium. */
+  readonly chromium?: ChromiumHandle;
   readonly version: string;
   /** The extension's origin, e.g. chrome-extension://<id>/ or moz-extension://<uuid>/. */
   readonly extensionOrigin: string;
@@ -74,10 +110,22 @@ export interface E2EBrowser {
   /** The extension's tab id of a web page (by URL). */
   tabIdOf(page: WebPage): Promise<number>;
   badge(tabId: number): Promise<string>;
+  /** The toolbar button's title for a tab. */
+  actionTitle(tabId: number): Promise<string>;
+  /** The URL of a tab as the extension sees it (extension pages included, which BiDi does not show). */
+  tabUrl(tabId: number): Promise<string>;
+  /** Text of `selector` in the extension page (e.g. the warning page) a tab shows now; null if none. */
+  extensionTabText(tabId: number, selector: string): Promise<string | null>;
+  /** Every login UI the extension opens from now on (pages the test opens itself are not counted). */
+  watchLoginUis(): Promise<LoginUiWatch>;
   /** How many tabs the browser has (login windows included), as the extension sees them. */
   tabCount(): Promise<number>;
   /** Text of the in-page indicator's extension frame in this page ('' if none). */
   indicatorText(page: WebPage): Promise<string>;
+  /** Body text of the frame named `name` anywhere in the page (null if there is no such frame or it has no document). */
+  frameText(page: WebPage, name: string): Promise<string | null>;
+  /** Every text node of the page: closed shadow roots and same-process frames included. */
+  allText(page: WebPage): Promise<string>;
   /** The background's decision trace (test builds), for failure messages. */
   trace(): Promise<string>;
   /** Stop the background as the browser does when it is idle (Chromium: the service worker; Firefox: the event page). */
@@ -99,8 +147,26 @@ export function e2eBrowsers(): BrowserName[] {
   return raw as BrowserName[];
 }
 
-export function launchBrowser(name: BrowserName): Promise<E2EBrowser> {
-  return name === 'chromium' ? launchChromium() : launchFirefox();
+export function launchBrowser(name: BrowserName, opts: LaunchOptions = {}): Promise<E2EBrowser> {
+  if (name === 'firefox') return launchFirefox(opts);
+  return launchChromium([...(opts.popups ? ['--disable-popup-blocking'] : []), ...(opts.insecureCerts ? ['--ignore-certificate-errors'] : [])]);
+}
+
+/** Record committed main-frame URLs and document HTML (Playwright and puppeteer pages have the same events). */
+function recorder(p: {
+  on(ev: 'load' | 'domcontentloaded', f: () => void): unknown;
+  on(ev: 'framenavigated', f: (fr: { url(): string }) => void): unknown;
+  mainFrame(): unknown;
+  content(): Promise<string>;
+}): string[] {
+  const shown: string[] = [];
+  p.on('framenavigated', (f) => {
+    if (f === p.mainFrame()) shown.push(f.url());
+  });
+  const grab = () => void p.content().then((c) => shown.push(c)).catch(() => undefined);
+  p.on('load', grab);
+  p.on('domcontentloaded', grab);
+  return shown;
 }
 
 // ---------------------------------------------------------------------------------------------- Chromium
@@ -119,6 +185,7 @@ function playwrightPage(p: Page): WebPage {
       await p.waitForFunction(fn as (arg: unknown) => boolean, arg as unknown, { timeout: timeoutMs });
     },
     textContent: (sel) => p.textContent(sel),
+    recordShown: () => recorder(p),
     close: () => p.close(),
   };
 }
@@ -126,23 +193,49 @@ function playwrightPage(p: Page): WebPage {
 export async function launchChromium(extraArgs: string[] = []): Promise<E2EBrowser> {
   const b: ChromiumBrowser = await launch(extraArgs);
   const pages = new WeakMap<WebPage, Page>();
+  /** Extension pages the test opened itself (not login UIs the extension opened). */
+  const ownPages = new WeakSet<Page>();
+  const tabUrl = async (tabId: number): Promise<string> => {
+    const probe = await b.probe();
+    return probe.evaluate(async (id: number) => {
+      const t = await chrome.tabs.get(id);
+      return t.url ?? t.pendingUrl ?? '';
+    }, tabId);
+  };
+  const wrap = (p: Page): WebPage => {
+    const w = playwrightPage(p);
+    pages.set(w, p);
+    return w;
+  };
   return {
     name: 'chromium',
+    chromium: {
+      browser: b,
+      wrap,
+      pageOf(page) {
+        const p = pages.get(page);
+        if (!p) throw new Error('not a page of this browser');
+        return p;
+      },
+    },
     version: b.context.browser()?.version() ?? '',
     extensionOrigin: `chrome-extension://${b.extensionId}/`,
-    async newPage() {
-      const p = await b.context.newPage();
-      const w = playwrightPage(p);
-      pages.set(w, p);
-      return w;
-    },
+    newPage: async () => wrap(await b.context.newPage()),
     async openExtensionPage(path) {
       const p = await b.context.newPage();
+      ownPages.add(p);
       await p.goto(`chrome-extension://${b.extensionId}/${path}`);
       return {
         fill: (label, value) => p.getByLabel(label).fill(value),
-        click: (name) => p.getByRole('button', { name }).click(),
+        click: (name, within) => (within ? p.locator(within).first() : p).getByRole('button', { name }).click(),
+        pressEnter: (label) => p.getByLabel(label).press('Enter'),
         text: async () => (await p.textContent('body')) ?? '',
+        async waitFor(selector, timeoutMs = 20_000) {
+          await p.locator(selector).first().waitFor({ timeout: timeoutMs });
+          return (await p.locator(selector).first().textContent()) ?? '';
+        },
+        count: (selector) => p.locator(selector).count(),
+        attr: async (selector, name) => ((await p.locator(selector).count()) ? p.locator(selector).first().getAttribute(name) : null),
         close: () => p.close(),
       };
     },
@@ -164,6 +257,23 @@ export async function launchChromium(extraArgs: string[] = []): Promise<E2EBrows
       const probe = await b.probe();
       return probe.evaluate((id: number) => chrome.action.getBadgeText({ tabId: id }), tabId);
     },
+    async actionTitle(tabId) {
+      const probe = await b.probe();
+      return probe.evaluate((id: number) => chrome.action.getTitle({ tabId: id }), tabId);
+    },
+    tabUrl,
+    async extensionTabText(tabId, selector) {
+      const url = await tabUrl(tabId);
+      const p = b.context.pages().find((x) => !x.isClosed() && x.url() === url);
+      if (!p || !url.startsWith(`chrome-extension://${b.extensionId}/`)) return null;
+      return p.textContent(selector).catch(() => null);
+    },
+    async watchLoginUis() {
+      const pages: Page[] = [];
+      b.context.on('page', (p) => pages.push(p));
+      const isLoginUi = (u: string) => u.startsWith(`chrome-extension://${b.extensionId}/`) && /\/(pages\/login\.html|popup\/)/.test(u);
+      return { urls: async () => pages.filter((p) => !ownPages.has(p)).map((p) => p.url()).filter(isLoginUi) };
+    },
     async tabCount() {
       const probe = await b.probe();
       return probe.evaluate(async () => (await chrome.tabs.query({})).length);
@@ -173,6 +283,13 @@ export async function launchChromium(extraArgs: string[] = []): Promise<E2EBrows
       const f = p?.frames().find((x) => x.url().startsWith(`chrome-extension://${b.extensionId}/pages/indicator.html`));
       return (await f?.textContent('body').catch(() => '')) ?? '';
     },
+    async frameText(page, name) {
+      const f = pages.get(page)?.frames().find((x) => x.name() === name);
+      if (!f) return null;
+      await f.waitForLoadState('load').catch(() => undefined);
+      return f.textContent('body').catch(() => null);
+    },
+    allText: (page) => allText(b, pages.get(page)!),
     async stopBackground() {
       const probe = await b.probe();
       const cdp = await b.context.newCDPSession(probe);
@@ -217,6 +334,7 @@ function puppeteerPage(p: PuppeteerPage): WebPage {
       await p.waitForFunction(fn as (arg: unknown) => boolean, { timeout: timeoutMs }, arg);
     },
     textContent: (sel) => p.evaluate((s) => document.querySelector(s)?.textContent ?? null, sel),
+    recordShown: () => recorder(p as unknown as Parameters<typeof recorder>[0]),
     close: () => p.close(),
   };
 }
@@ -237,7 +355,7 @@ const CHROME_HELPERS = `
   };
 `;
 
-export async function launchFirefox(): Promise<E2EBrowser> {
+export async function launchFirefox(opts: LaunchOptions = {}): Promise<E2EBrowser> {
   if (!existsSync(join(DIST_FIREFOX, 'manifest.json'))) throw new Error('dist-firefox/ is missing: run `npm run build:firefox` first');
   const profile = mkdtempSync(join(tmpdir(), 'mutual-e2e-ff-'));
   const browser: PuppeteerBrowser = await puppeteer.launch({
@@ -250,6 +368,7 @@ export async function launchFirefox(): Promise<E2EBrowser> {
     extraPrefsFirefox: {
       'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
       'extensions.webextensions.remote': false,
+      ...(opts.popups ? { 'dom.disable_open_during_load': false, 'dom.popup_maximum': 100 } : {}),
     },
   });
   try {
@@ -295,6 +414,30 @@ export async function launchFirefox(): Promise<E2EBrowser> {
     chromeEval<T>(`const w = win(${probe}); const browser = w.wrappedJSObject.browser; const clone = (v) => Cu.cloneInto(v, w); ${body}`, args);
 
   const pages = new WeakMap<WebPage, PuppeteerPage>();
+  /**
+   * Run `body` (a function body over `args`, returning a JSON-able value) as a frame script in the content
+   * process of the tab showing `page`; undefined if no tab shows it or the script did not answer in 3 s.
+   */
+  const frameScript = async <T>(page: WebPage, body: string, args: unknown): Promise<T | undefined> => {
+    const p = pages.get(page);
+    if (!p) return undefined;
+    const r = await chromeEval<{ v: T } | null>(`
+      // In any browser window: the login UI's popup window (focused when it opens) may be the one new pages open in.
+      let browserEl;
+      for (const w of Services.wm.getEnumerator('navigator:browser')) {
+        const tab = [...w.gBrowser.tabs].find((t) => w.gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
+        if (tab) { browserEl = w.gBrowser.getBrowserForTab(tab); break; }
+      }
+      if (!browserEl) return 'null';
+      const mm = browserEl.messageManager;
+      const name = 'mutual-e2e:' + Math.random();
+      const got = new Promise((r) => mm.addMessageListener(name, (m) => r(m.data)));
+      const code = '(() => { const args = ' + JSON.stringify(args.args) + '; let v; try { v = (() => {' + args.body + '})(); } catch (e) { v = null; }'
+        + ' sendAsyncMessage(' + JSON.stringify(name) + ', JSON.stringify({ v: v ?? null })); })()';
+      mm.loadFrameScript('data:,' + encodeURIComponent(code), false);
+      return await Promise.race([got, sleep(3000).then(() => 'null')]);`, { url: p.url(), body, args });
+    return r === null ? undefined : r.v;
+  };
   const b: E2EBrowser = {
     name: 'firefox',
     version: await browser.version(),
@@ -312,13 +455,30 @@ export async function launchFirefox(): Promise<E2EBrowser> {
           await chromeEval(`const w = win(${h}); const el = control(w.document, args.label);
             el.focus(); el.value = args.value; el.dispatchEvent(new w.Event('input', { bubbles: true })); el.dispatchEvent(new w.Event('change', { bubbles: true }));`, { label, value });
         },
-        async click(name) {
-          await chromeEval(`const w = win(${h});
-            const btn = [...w.document.querySelectorAll('button')].find((x) => (x.getAttribute('aria-label') ?? x.textContent).trim() === args.name);
+        async click(name, within) {
+          await chromeEval(`const w = win(${h}); const root = args.within ? w.document.querySelector(args.within) : w.document;
+            if (!root) throw new Error('no element ' + args.within);
+            const btn = [...root.querySelectorAll('button')].find((x) => (x.getAttribute('aria-label') ?? x.textContent).trim() === args.name);
             if (!btn) throw new Error('no button ' + args.name);
-            btn.click();`, { name });
+            btn.click();`, { name, within: within ?? '' });
+        },
+        async pressEnter(label) {
+          // What Enter in a text field does: implicit submission of its form.
+          await chromeEval(`const w = win(${h}); const el = control(w.document, args.label); el.focus();
+            if (!el.form) throw new Error('no form around ' + args.label);
+            el.form.requestSubmit();`, { label });
         },
         text: () => chromeEval<string>(`return JSON.stringify(win(${h}).document.body?.textContent ?? '');`, {}),
+        waitFor: (selector, timeoutMs = 20_000) =>
+          chromeEval<string>(`const end = Date.now() + args.timeoutMs;
+            for (;;) {
+              const el = win(${h}).document.querySelector(args.selector);
+              if (el) return JSON.stringify(el.textContent ?? '');
+              if (Date.now() > end) throw new Error('timed out waiting for ' + args.selector);
+              await sleep(50);
+            }`, { selector, timeoutMs }),
+        count: (selector) => chromeEval<number>(`return String(win(${h}).document.querySelectorAll(args.selector).length);`, { selector }),
+        attr: (selector, name) => chromeEval<string | null>(`return JSON.stringify(win(${h}).document.querySelector(args.selector)?.getAttribute(args.name) ?? null);`, { selector, name }),
         async close() {
           await chromeEval(`const t = tabs.tabs.get(${h}); if (t) gBrowser.removeTab(t); tabs.tabs.delete(${h});`, {});
         },
@@ -332,29 +492,79 @@ export async function launchFirefox(): Promise<E2EBrowser> {
       return ids[0]!;
     },
     badge: (tabId) => api<string>('return json(w, await browser.action.getBadgeText(clone({ tabId: args.tabId })));', { tabId }),
+    actionTitle: (tabId) => api<string>('return json(w, await browser.action.getTitle(clone({ tabId: args.tabId })));', { tabId }),
+    tabUrl: (tabId) => api<string>('return JSON.stringify((await browser.tabs.get(args.tabId)).url ?? "");', { tabId }),
+    async extensionTabText(tabId, selector) {
+      const url = await b.tabUrl(tabId);
+      if (!url.startsWith(origin)) return null;
+      // Extension documents run in the parent process here (extensions.webextensions.remote=false): reachable from chrome.
+      return chromeEval<string | null>(`
+        for (const win of Services.wm.getEnumerator('navigator:browser')) for (const br of win.gBrowser.browsers) {
+          if (br.currentURI?.spec !== args.url) continue;
+          const el = br.contentDocument?.querySelector(args.selector);
+          return JSON.stringify(el ? el.textContent ?? '' : null);
+        }
+        return 'null';`, { url, selector });
+    },
+    async watchLoginUis() {
+      // Every <browser> element of every window (tabs, popup windows, the action popup's panel), scanned every
+      // 50 ms in the chrome window; the test's own extension tabs excluded.
+      const key = `w${Math.random().toString(36).slice(2)}`;
+      await chromeEval(`
+        const seen = (tabs.watches ??= {})[args.key] = [];
+        const known = new WeakSet();
+        const own = () => new Set([...tabs.tabs.values()].map((t) => gBrowser.getBrowserForTab(t)));
+        const isLoginUi = (u) => u.startsWith(args.origin + 'pages/login.html') || u.startsWith(args.origin + 'popup/');
+        const all = () => [...Services.wm.getEnumerator(null)].flatMap((win) => [...win.document.querySelectorAll('browser')]);
+        // Login UIs already open (e.g. the action popup of an earlier login, kept in its panel) are not new.
+        for (const br of all()) known.add(br);
+        const scan = () => {
+          const mine = own();
+          for (const br of all()) {
+            const u = br.currentURI?.spec ?? '';
+            if (known.has(br) || mine.has(br) || !isLoginUi(u)) continue;
+            known.add(br); seen.push(u);
+          }
+        };
+        tabs.timers ??= []; tabs.timers.push(setInterval(scan, 50));`, { key, origin });
+      return { urls: () => chromeEval<string[]>(`return JSON.stringify(tabs.watches[args.key]);`, { key }) };
+    },
     tabCount: () => api<number>('return String((await browser.tabs.query(clone({}))).length);', {}),
     async indicatorText(page) {
-      const p = pages.get(page);
-      if (!p) return '';
       // The indicator frame is an extension document inside the web page's process, where BiDi does not go: a
       // frame script (chrome-privileged, in that process) reads it through the page's closed shadow root.
-      return chromeEval<string>(`
-        // In any browser window: the login UI's popup window (focused when it opens) may be the one new pages open in.
-        let browserEl;
-        for (const w of Services.wm.getEnumerator('navigator:browser')) {
-          const tab = [...w.gBrowser.tabs].find((t) => w.gBrowser.getBrowserForTab(t).currentURI.spec === args.url);
-          if (tab) { browserEl = w.gBrowser.getBrowserForTab(tab); break; }
+      return (await frameScript<string>(page, `
+        for (const host of content.document.documentElement.children) {
+          const f = host.openOrClosedShadowRoot?.querySelector('iframe');
+          if (f && f.src.startsWith(args.prefix)) return f.contentDocument?.body?.textContent ?? '';
         }
-        if (!browserEl) return JSON.stringify('');
-        const mm = browserEl.messageManager;
-        const name = 'mutual-e2e:indicator:' + Math.random();
-        const got = new Promise((r) => mm.addMessageListener(name, (m) => r(m.data)));
-        const code = 'for (const host of content.document.documentElement.children) {'
-          + ' const f = host.openOrClosedShadowRoot?.querySelector("iframe");'
-          + ' if (f && f.src.startsWith(' + JSON.stringify(args.prefix) + ')) { sendAsyncMessage(' + JSON.stringify(name) + ', f.contentDocument?.body?.textContent ?? ""); return; } }'
-          + ' sendAsyncMessage(' + JSON.stringify(name) + ', "");';
-        mm.loadFrameScript('data:,' + encodeURIComponent('(() => {' + code + '})()'), false);
-        return JSON.stringify(await Promise.race([got, sleep(3000).then(() => '')]));`, { url: p.url(), prefix: `${origin}pages/indicator.html` });
+        return '';`, { prefix: `${origin}pages/indicator.html` })) ?? '';
+    },
+    frameText: async (page, name) =>
+      // 127.0.0.1 on any port is one site, so every frame of these tests is in the page's process (Fission
+      // isolates sites, not origins) and the chrome-privileged frame script may read it whatever its origin.
+      (await frameScript<string | null>(page, `
+        const walk = (doc) => {
+          for (const f of doc.querySelectorAll('iframe')) {
+            const d = f.contentDocument;
+            if (f.name === args.name) return d?.body ? d.body.textContent ?? '' : null;
+            const inner = d ? walk(d) : undefined;
+            if (inner !== undefined) return inner;
+          }
+          return undefined;
+        };
+        return walk(content.document) ?? null;`, { name })) ?? null,
+    async allText(page) {
+      return (await frameScript<string>(page, `
+        const parts = [];
+        const walk = (n) => {
+          if (n.nodeType === 3) parts.push(n.nodeValue ?? '');
+          for (const c of n.childNodes ?? []) walk(c);
+          if (n.openOrClosedShadowRoot) walk(n.openOrClosedShadowRoot);
+          if (n.localName === 'iframe' && n.contentDocument) walk(n.contentDocument);
+        };
+        walk(content.document);
+        return parts.join(' ');`, {})) ?? '';
     },
     async trace() {
       return api<string>(`const bg = await browser.runtime.getBackgroundPage(); const t = (bg?.wrappedJSObject ?? bg)?.mutualTrace; return JSON.stringify(t ? [...t].join('\\n') : '(no trace: not a test build)');`, {});
