@@ -68,6 +68,10 @@ export function extensionPort(api: () => Browser): BrowserPort {
         if (!tab.active) throw new Error('the tab is not in front');
         await c.action.openPopup(tab.windowId !== undefined ? { windowId: tab.windowId } : undefined);
       } catch {
+        // Firefox may reject openPopup after it opened the popup anyway (seen in the prompt-flood e2e: a popup
+        // and a window for the same prompt): where the API can tell (an event page has extension.getViews; a
+        // Chromium service worker does not), an open popup is enough.
+        if (c.extension?.getViews?.({ type: 'popup' }).some((v) => v.location.search.includes(`tab=${tabId}`) || v.location.search === '')) return;
         // No popup possible (window not focused, tab in background, …): a small extension window instead.
         await c.windows.create({ url: c.runtime.getURL(`pages/login.html?tab=${tabId}&close=1`), type: 'popup', width: 420, height: 560, focused: true });
       }
