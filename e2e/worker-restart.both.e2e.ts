@@ -12,12 +12,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { duplicateNonces, PASSWORD, requestLog, serverStatus, startServer, type MutualServer } from './support/harness.ts';
-import { e2eBrowsers, launchBrowser, type E2EBrowser, type WebPage } from './support/browsers.ts';
+import { scenarioBrowsers, launchBrowser, type E2EBrowser, type WebPage } from './support/browsers.ts';
 import { galleryComplete, logIn, tabStatus, until } from './support/both.ts';
 
 const WORKER_STOPS = 10;
 
-describe.each(e2eBrowsers())('%s', (browserName) => {
+describe.each(scenarioBrowsers('stopped-background'))('%s', (browserName) => {
   let server: MutualServer;
   let b: E2EBrowser;
   beforeAll(async () => {

@@ -15,7 +15,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { duplicateNonces, PASSWORD, requestLog, serverStatus, startServer, type MutualServer } from '../support/harness.ts';
-import { e2eBrowsers, launchBrowser, type E2EBrowser, type WebPage } from '../support/browsers.ts';
+import { scenarioBrowsers, launchBrowser, type E2EBrowser, type WebPage } from '../support/browsers.ts';
 import { galleryComplete, logIn, tabStatus, until } from '../support/both.ts';
 
 const STOPS = { chromium: 50, firefox: 10 } as const;
@@ -23,7 +23,7 @@ const SPREAD_MS = 150;
 const CHECKING = /Checking the server/;
 const RULE = 'trust rule "the background survives being stopped at any moment (state in one place that survives a restart)"';
 
-describe.each(e2eBrowsers())('%s', (browserName) => {
+describe.each(scenarioBrowsers('stopped-background'))('%s', (browserName) => {
   const stops = STOPS[browserName];
   let server: MutualServer;
   let b: E2EBrowser;
