@@ -2,18 +2,21 @@
  * `npm run bench:browser` (issue 4, "must show" 8): the 40-subresource demo page reloaded 10 times with a
  * Mutual session (every request through CDP Fetch: Authorization added, vks checked) versus the very same
  * page served without authentication by a plain local server in the same browser (no interception).
- * Reports the page-load times (navigation start → load event end) and the median ratio.
+ * Reports the page-load times (navigation start → load event end) and the median ratio. Then click-to-verified
+ * (issue 10): Enter in the login UI → the gallery loaded and "verified", against HTTP Basic on the same page
+ * (the recorded bodies behind a Basic challenge), alternated in the same run, and their median ratio.
  *
  * `npm run bench:browser -- --browser firefox`: the same measurement in Debian's firefox-esr with the Firefox
  * build (blocking webRequest instead of CDP Fetch), driven through e2e/support/browsers.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { galleryComplete, launch, logIn, PASSWORD, startServer } from '../e2e/support/harness.ts';
+import { galleryComplete, launch, logIn, loginUrl, message, PASSWORD, startServer, tabIdOf, tabStatus, until, type Browser } from '../e2e/support/harness.ts';
 import { launchFirefox, type WebPage } from '../e2e/support/browsers.ts';
 import { galleryComplete as galleryCompleteBoth, logIn as logInBoth } from '../e2e/support/both.ts';
 
 const RUNS = Number(process.env.RUNS ?? 10);
+const CLICK_RUNS = Number(process.env.CLICK_RUNS ?? 5);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,9 +24,19 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** A plain local server answering with recorded bodies (no authentication, no interception). */
-async function plainServer(bodies: Map<string, { type: string; body: Buffer }>): Promise<{ server: http.Server; origin: string }> {
+/**
+ * A plain local server answering with recorded bodies (no authentication, no interception); with `basic`, every
+ * path asks for HTTP Basic authentication with these credentials first (the click-to-verified baseline).
+ */
+async function plainServer(bodies: Map<string, { type: string; body: Buffer }>, basic?: { user: string; password: string }): Promise<{ server: http.Server; origin: string }> {
+  const expected = basic ? `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}` : undefined;
   const server = http.createServer((req, res) => {
+    if (expected !== undefined && req.headers.authorization !== expected) {
+      res.statusCode = 401;
+      res.setHeader('WWW-Authenticate', 'Basic realm="bench", charset="UTF-8"');
+      res.end();
+      return;
+    }
     const hit = bodies.get(new URL(req.url ?? '/', 'http://x').pathname);
     if (!hit) {
       res.statusCode = 404;
@@ -106,6 +119,71 @@ async function firefox(): Promise<void> {
   }
 }
 
+/**
+ * Click-to-verified: the tab shows the gallery's 401, the login UI is filled in; from the Enter key to the
+ * gallery loaded in the tab and the toolbar saying "verified" (key exchange, reload, 40 authenticated
+ * subresources). Logged out again between runs, so every run is a full login.
+ */
+async function mutualClick(b: Browser, galleryUrl: string, run: number): Promise<number> {
+  {
+    const page = await b.context.newPage();
+    await page.goto(`${galleryUrl}?click=${run}`); // a unique URL, to find the tab
+    const tabId = await tabIdOf(b, page);
+    await until(async () => (await tabStatus(b, tabId)).login, 10_000, 'the login prompt', b);
+    const ui = await b.context.newPage();
+    await ui.goto(loginUrl(b, tabId));
+    await ui.getByLabel('Username').fill('alice');
+    await ui.getByLabel('Password').fill(PASSWORD);
+    const t0 = performance.now();
+    await ui.getByLabel('Password').press('Enter');
+    await until(async () => (await tabStatus(b, tabId)).state === 'verified', 30_000, 'verified', b);
+    await galleryComplete(page);
+    const ms = performance.now() - t0;
+    const key = (await tabStatus(b, tabId)).session?.key;
+    if (key !== undefined) await message(b, { type: 'logout', key });
+    await ui.close().catch(() => undefined);
+    await page.close();
+    return ms;
+  }
+}
+
+/**
+ * The same with HTTP Basic on the same page (recorded bodies, a fresh server per run so the browser's auth
+ * cache starts empty): credentials "entered" as the navigation starts (user:password@ URL), until the gallery
+ * is loaded (401, the page again with credentials, 40 subresources sent pre-emptively).
+ */
+async function basicClick(b: Browser, bodies: Map<string, { type: string; body: Buffer }>): Promise<number> {
+  {
+    const s = await plainServer(bodies, { user: 'alice', password: 'pw' });
+    try {
+      const page = await b.context.newPage();
+      const u = new URL(`${s.origin}/p256/gallery.html`);
+      u.username = 'alice';
+      u.password = 'pw';
+      const t0 = performance.now();
+      await page.goto(u.href);
+      await galleryComplete(page);
+      const ms = performance.now() - t0;
+      await page.close();
+      return ms;
+    } finally {
+      s.server.closeAllConnections();
+      s.server.close();
+    }
+  }
+}
+
+function reportClicks(mutual: number[], basic: number[]): void {
+  const m = median(mutual);
+  const bb = median(basic);
+  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
+  console.log(`bench:browser — click-to-verified (Enter → 40-subresource page loaded), ${CLICK_RUNS} logins each`);
+  console.log(`  Mutual (P-256, login UI):  median ${m.toFixed(1)} ms   [${fmt(mutual)}]`);
+  console.log(`  HTTP Basic, same page:     median ${bb.toFixed(1)} ms   [${fmt(basic)}]`);
+  console.log(`  click-to-verified ratio (median Mutual / Basic): ${(m / bb).toFixed(2)}×`);
+  console.log(JSON.stringify({ clickRuns: CLICK_RUNS, mutualClickMs: mutual, basicClickMs: basic, clickRatio: m / bb }));
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('firefox') && process.argv.some((a) => a === '--browser' || a === '--browser=firefox')) return firefox();
   const server = await startServer(['--demo-password', PASSWORD, '--quiet']);
@@ -114,7 +192,7 @@ async function main(): Promise<void> {
   try {
     const page = await b.context.newPage();
     await page.goto(`${server.url}/p256/`);
-    await logIn(b, page);
+    const loginTab = await logIn(b, page);
 
     // Record the authenticated page's bytes, to serve the same page without authentication.
     const bodies = new Map<string, { type: string; body: Buffer }>();
@@ -156,6 +234,16 @@ async function main(): Promise<void> {
     await pWith.close();
     await pWithout.close();
     report(`Chromium ${b.context.browser()?.version() ?? ''}`, 'CDP Fetch', withSession, without);
+    // Alternated as above; every Mutual run starts logged out.
+    const key = (await tabStatus(b, loginTab)).session?.key;
+    if (key !== undefined) await message(b, { type: 'logout', key });
+    const basic: number[] = [];
+    const mutual: number[] = [];
+    for (let i = 0; i < CLICK_RUNS; i++) {
+      basic.push(await basicClick(b, bodies));
+      mutual.push(await mutualClick(b, `${server.url}/p256/gallery.html`, i));
+    }
+    reportClicks(mutual, basic);
   } finally {
     if (plain) {
       plain.closeAllConnections();

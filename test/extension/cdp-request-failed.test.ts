@@ -70,7 +70,8 @@ describe('CDP response errors', () => {
     chrome.emit(1, { requestId: 'R1', frameId: 'main', resourceType: 'Image', request });
     await settle();
     chrome.emit(1, { requestId: 'R1', frameId: 'main', resourceType: 'Image', request, responseErrorReason: 'ConnectionReset' });
-    await new Promise((r) => setTimeout(r, 250)); // persistSoon() writes pending too
+    const { PERSIST_SOON_MS } = await import('../../src/extension/background/engine.ts');
+    await new Promise((r) => setTimeout(r, PERSIST_SOON_MS + 150)); // persistSoon() writes pending too
     // The worker restarts (the tab is not loading: FakePort.tabLoading() is false).
     const { EngineHost } = await import('../../src/extension/background/engine.ts');
     const { webRandom } = await import('../../src/bytes.ts');
