@@ -35,6 +35,16 @@ describe('authorize.ts: who may carry a session (R1)', () => {
     expect(mayCarry(req({ mainFrame: true, document: true, method: 'POST', requester: own }), scope)).toBe(true);
     expect(mayCarry(req({ mainFrame: true, document: true, method: 'POST', requester: own, headers: [{ name: 'Origin', value: EVIL }] }), scope)).toBe(false);
   });
+  it('schemeful: a plain-http document of a covered host never speaks for an https target', () => {
+    const https = 'https://m.example';
+    const http = 'http://m.example';
+    expect(mayCarry(req({ url: `${https}/x`, requester: { origin: https, topOrigin: https } }), 'm.example')).toBe(true);
+    expect(mayCarry(req({ url: `${https}/x`, requester: { origin: http, topOrigin: http } }), 'm.example')).toBe(false);
+    expect(mayCarry(req({ url: `${https}/x`, requester: { origin: http, topOrigin: https } }), 'm.example')).toBe(false);
+    expect(mayCarry(req({ url: `${https}/x`, requester: { origin: https, topOrigin: https }, headers: [{ name: 'Origin', value: 'http://m.example:8080' }] }), 'm.example')).toBe(false);
+    // A top-level GET navigation stays allowed (Lax), whoever started it.
+    expect(mayCarry(req({ url: `${https}/x`, mainFrame: true, document: true, requester: { origin: http, topOrigin: http } }), 'm.example')).toBe(true);
+  });
   it('a subresource, frame, fetch or form post: the document and its top-level document must both be in scope', () => {
     expect(mayCarry(req({ requester: own }), scope)).toBe(true);
     expect(mayCarry(req({ requester: { origin: EVIL, topOrigin: EVIL } }), scope)).toBe(false); // another site's page
@@ -243,6 +253,17 @@ describe('"verified" belongs to a committed document (R3)', () => {
     await roundTrip(s, request(2, `${ORIGIN}/file.bin`, true)); // a download: never commits
     await roundTrip(s, request(2, `${EVIL}/`, true), () => ({ status: 200, headers: {} })); // E's own page
     commit(s, 2, `${ORIGIN}/file.bin`); // even a commit at that URL (not the verified load) does not count
+    expect(s.core.tabStatus(2).state).not.toBe('verified');
+  });
+
+  it('a verified navigation that ends without committing (aborted) leaves nothing for a later commit of its URL', async () => {
+    const s = await setup();
+    await logIn(s, 2);
+    commit(s, 2, `${EVIL}/phish`);
+    const r = request(2, `${ORIGIN}/page`, true);
+    await roundTrip(s, r); // verified response, then the page stops the load before it commits
+    s.core.onRequestFailed(r, 'net::ERR_ABORTED');
+    commit(s, 2, `${ORIGIN}/page`); // e.g. an older document of that URL restored from the back/forward cache
     expect(s.core.tabStatus(2).state).not.toBe('verified');
   });
 

@@ -44,6 +44,9 @@ function covered(authScope: string, origin: string): boolean {
 export function mayCarry(r: InterceptedRequest, authScope: string): boolean {
   if (isTopLevelNavigation(r)) return true;
   const origins = requesterOrigins(r);
+  // Schemeful, like SameSite: a single-host or wildcard auth-scope covers every scheme and port of its hosts, but
+  // a plain-http document (where anyone on the network can inject script) never speaks for an https target.
+  if (/^https:/i.test(r.url) && origins.some((o) => !/^https:/i.test(o))) return false;
   return origins.length > 0 && origins.every((o) => covered(authScope, o));
 }
 

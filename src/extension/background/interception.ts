@@ -193,6 +193,7 @@ export class Interception {
     const key = `${r.tabId}:${r.id}`;
     this.d.host.untrack(key);
     this.plain.delete(key);
+    if (r.mainFrame) this.d.tabs.abandonNavigation(r.tabId);
     this.d.host.persistSoon();
     note(`err ${r.tabId} ${kind(r)} ${r.url} ${reason}`);
   }

@@ -128,6 +128,18 @@ export class Tabs {
     this.save();
   }
 
+  /**
+   * A top-level request ended without committing (aborted by the page, network error, a download): the
+   * document a verified response announced will not come, and a later commit of the same URL (e.g. an older
+   * document restored from the back/forward cache) must not take its place.
+   */
+  abandonNavigation(tabId: number): void {
+    const t = this.peek(tabId);
+    if (!t?.expect) return;
+    delete t.expect;
+    this.save();
+  }
+
   /** A top-level response to `url` proved the server of session `sessionKey`: wait for its document. */
   expectDocument(tabId: number, url: string, sessionKey: string): void {
     const t = this.get(tabId);
