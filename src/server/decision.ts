@@ -24,7 +24,7 @@ import { MemorySessionStore } from './memory-store.ts';
 import { StoreUnavailableError, type SessionStore, type SessionSummary, type StoreStats } from './session-store.ts';
 import { SessionTable, type RealmTriple, type SessionTableOptions } from './session-table.ts';
 import type { VerifierEntry } from './verifier-file.ts';
-import { requestPath } from './request-path.ts';
+import { loosePath, requestPath } from './request-path.ts';
 
 export type Validation = 'host' | 'tls-server-end-point';
 
@@ -297,6 +297,14 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     for (const a of areas) {
       if (path.startsWith(a.prefix)) return a;
       if (a.prefix.endsWith('/') && path === a.prefix.slice(0, -1)) return a;
+    }
+    // Fail closed for applications that route more loosely than requestPath (request-path.ts loosePath):
+    // `/ADMIN/x`, `/admin;v=1/x`, `/public/..;/admin/x`, `/%2561dmin/x` are protected like `/admin/x`.
+    const loose = loosePath(path);
+    for (const a of areas) {
+      const prefix = a.prefix.toLowerCase();
+      if (loose.startsWith(prefix)) return a;
+      if (prefix.endsWith('/') && loose === prefix.slice(0, -1)) return a;
     }
     return undefined;
   };

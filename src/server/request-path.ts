@@ -31,6 +31,23 @@ export function requestPath(url: string | undefined): string | undefined {
   return (parse(decoded) ?? decoded).replace(/\/{2,}/g, '/');
 }
 
+/**
+ * A looser reading of a normalized path, for deciding protection only (fail closed): what an application
+ * behind a proxy or middleware might route on when it is laxer than {@link requestPath} — `;params` stripped
+ * from segments (Tomcat, Spring), percent-escapes decoded again (servers that decode twice: `%2561` → `a`),
+ * and case folded (case-insensitive file systems). A path is protected when either reading is inside an area.
+ */
+export function loosePath(path: string): string {
+  let x = path;
+  for (let i = 0; i < 3 && /%25/i.test(x); i++) {
+    const y = requestPath(x.replace(/%25/gi, '%'));
+    if (y === undefined || y === x) break;
+    x = y;
+  }
+  const stripped = x.replace(/;[^/]*/g, '');
+  return (requestPath(stripped) ?? stripped).replace(/\/{2,}/g, '/').toLowerCase();
+}
+
 function clean(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.slice(0, 200).replace(/[\u0000-\u001f\u007f-\u009f\s]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

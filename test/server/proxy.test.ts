@@ -155,6 +155,12 @@ describe('mutual proxy', () => {
     expect(r.status).toBe(401);
     expect(mutualParams(r.headers['www-authenticate'])?.realm).toBe('intranet');
     expect(upstreamRequests).toBe(before);
+    // Spellings a laxer upstream would route into /admin/ (case-insensitive, ;params, decoding twice) are
+    // protected too: the proxy never hands them over unauthenticated.
+    for (const trick of ['/ADMIN/x', '/admin;v=1/x', '/public/..;/admin/x', '/%2561dmin/x']) {
+      expect((await request(`${proxyUrl}${trick}`, {})).status, trick).toBe(401);
+    }
+    expect(upstreamRequests).toBe(before);
 
     const { session, res } = await login(`${proxyUrl}/admin/page?q=1`, { user: 'renée', password: PASSWORD, hostVh: origin, headers: { 'X-Mutual-User': 'admin', x_mutual_user: 'root' } });
     const seen = echo(res.body);

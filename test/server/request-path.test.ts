@@ -39,3 +39,15 @@ describe('requestPath', () => {
     expect(requestPath('/.well-known/mutual-status')).toBe('/.well-known/mutual-status');
   });
 });
+
+describe('loosePath (protection is decided on both readings: fail closed)', () => {
+  it('strips ;params, decodes twice and folds case, then normalizes again', async () => {
+    const { loosePath, requestPath } = await import('../../src/server/request-path.ts');
+    const loose = (u: string) => loosePath(requestPath(u)!);
+    expect(loose('/public/..;/admin/x')).toBe('/admin/x');
+    expect(loose('/admin;v=1/secret')).toBe('/admin/secret');
+    expect(loose('/ADMIN/x')).toBe('/admin/x');
+    expect(loose('/%2561dmin/x')).toBe('/admin/x');
+    expect(loose('/p256/img/1.png')).toBe('/p256/img/1.png');
+  });
+});
