@@ -28,6 +28,10 @@ describe('messaging', () => {
 
   it('judges trust from the sender', () => {
     expect(trustOf({ id: ID, url: `${ORIGIN}pages/login.html?tab=3` }, ID, ORIGIN)).toBe('extension-page');
+    // The web-accessible indicator frame (any page can frame it) may ask only what it shows.
+    expect(trustOf({ id: ID, url: `${ORIGIN}pages/indicator.html#token`, tab: { id: 3, windowId: 1, active: true } }, ID, ORIGIN)).toBe('indicator-frame');
+    expect(ALLOWED['indicator-frame'].has('indicator-frame')).toBe(true);
+    for (const m of ['login', 'logout', 'get-phrase', 'set-phrase', 'tab-status', 'sessions'] as const) expect(ALLOWED['indicator-frame'].has(m)).toBe(false);
     expect(trustOf({ id: ID, url: 'https://example.com/x', tab: { id: 3, windowId: 1, active: true } }, ID, ORIGIN)).toBe('content-script');
     expect(trustOf({ id: 'other', url: `${ORIGIN}x` }, ID, ORIGIN)).toBe('untrusted');
     expect(trustOf({ id: ID, url: 'https://example.com/x' }, ID, ORIGIN)).toBe('untrusted');

@@ -118,7 +118,10 @@ export const handlers: Handlers = {
 export function trustOf(sender: MessageSender, extensionId: string, extensionOrigin: string): Trust {
   if (sender.id !== extensionId) return 'untrusted';
   const url = sender.url ?? '';
-  if (url.startsWith(extensionOrigin)) return 'extension-page';
+  if (url.startsWith(extensionOrigin)) {
+    // The indicator page is web-accessible: any web page can frame it. It may only ask what it shows.
+    return url.slice(extensionOrigin.length).replace(/^\/+/, '').split(/[?#]/)[0] === 'pages/indicator.html' ? 'indicator-frame' : 'extension-page';
+  }
   if (sender.tab?.id !== undefined && /^https?:/i.test(url)) return 'content-script';
   return 'untrusted';
 }

@@ -160,11 +160,13 @@ export const MESSAGE_NAMES: readonly MessageName[] = [
 ];
 
 /** Who sent a message, judged by the background from the sender (never from the message itself). */
-export type Trust = 'extension-page' | 'content-script' | 'untrusted';
+export type Trust = 'extension-page' | 'indicator-frame' | 'content-script' | 'untrusted';
 
 /** What each kind of sender may ask (docs/style.md §7). */
 export const ALLOWED: Readonly<Record<Trust, ReadonlySet<MessageName>>> = {
   'extension-page': new Set(MESSAGE_NAMES),
+  /** pages/indicator.html, web-accessible (any page can frame it): only its own question. */
+  'indicator-frame': new Set<MessageName>(['indicator-frame']),
   'content-script': new Set<MessageName>(['indicator']),
   untrusted: new Set<MessageName>(),
 };
