@@ -83,16 +83,25 @@ export async function readCapped(res: Response, max: number): Promise<Uint8Array
 const SKIP_HEADERS = new Set(['authorization', 'host', 'content-length', 'cookie', 'connection', 'accept-encoding']);
 
 export function extensionPort(api: () => Browser): BrowserPort {
+  /** The latest showState call per tab (its icon is applied only if no later call came meanwhile). */
+  const shown = new Map<number, number>();
   return {
     async showState(tabId, state, title) {
       const a = api().action;
-      const imageData = await icons(state, (p) => api().runtime.getURL(p));
-      await Promise.all([
-        (imageData ? a.setIcon({ tabId, imageData: imageData as Record<string, Action.ImageDataType> }) : a.setIcon({ tabId, path: iconPaths(state) })).catch(() => undefined),
+      // Badge and title first, in call order: the icon may wait for its first decode, and a later state of the
+      // same tab must never be overwritten by an earlier one whose icon decoded later.
+      const seq = (shown.get(tabId) ?? 0) + 1;
+      shown.set(tabId, seq);
+      const text = Promise.all([
         a.setBadgeText({ tabId, text: BADGE[state].text }),
         a.setBadgeBackgroundColor({ tabId, color: BADGE[state].color }),
         a.setTitle({ tabId, title }),
       ]);
+      const imageData = await icons(state, (p) => api().runtime.getURL(p));
+      if (shown.get(tabId) === seq) {
+        await (imageData ? a.setIcon({ tabId, imageData: imageData as Record<string, Action.ImageDataType> }) : a.setIcon({ tabId, path: iconPaths(state) })).catch(() => undefined);
+      }
+      await text;
     },
     async openLoginUi(tabId) {
       const c = api();
