@@ -1,11 +1,15 @@
 /**
  * base^exp mod m for odd m in WebAssembly (src/crypto/wasm/montgomery.wat: Montgomery multiplication,
- * product scanning, k-bit limbs), with the same fixed-window schedule as the bigint code of modp.ts.
+ * operand scanning vectorized with WebAssembly SIMD, k-bit limbs, a dedicated squaring), with the same
+ * fixed-window schedule as the bigint code of modp.ts.
  *
  * Why: V8's bigint pays an allocation and a long division for every modular multiplication; the
  * Montgomery multiplier does neither (bench/crypto.ts prints both against OpenSSL). Why hand-written:
- * the multiplier is ~100 lines of WAT, compiled by scripts/gen-wasm.ts into a committed constant, so the
- * extension carries 1.5 kB instead of a library, and the loops can be read against the paper.
+ * the multiplier is ~150 lines of WAT, compiled by scripts/gen-wasm.ts into a committed constant, so the
+ * extension carries 1.2 kB instead of a library, and the loops can be read against the paper. Why SIMD:
+ * WebAssembly has no 64×64→128-bit multiply; i64x2.extmul gives two 32×32→64-bit products per
+ * instruction (docs/decisions.md). Every target runs it (Chromium 91+, Firefox 89+, Node 16+); an engine
+ * without SIMD fails to compile the module and gets bigint, like one without WebAssembly.
  *
  * Availability: WebAssembly needs 'wasm-unsafe-eval' in an MV3 extension's CSP (manifest.json). Where
  * compiling or instantiating fails (no WebAssembly, a CSP without it), {@link wasmModPow} returns
@@ -20,7 +24,7 @@ import { MONTGOMERY_WASM_BASE64 } from './wasm/montgomery-bytes.ts';
 
 interface MontgomeryExports {
   readonly memory: WebAssembly.Memory;
-  setup(p: number, m: number, n: number, k: number, pinv: number): void;
+  setup(p: number, t: number, n: number, k: number, pinv: number): void;
   mul(out: number, a: number, b: number): void;
   sqr(out: number, a: number): void;
   select(out: number, table: number, count: number, idx: number): void;
@@ -174,19 +178,21 @@ export function wasmModPow(base: bigint, exp: bigint, m: bigint, expBits: number
   if (!wasm) return undefined;
   const mod = modulusOf(m);
   const { n, k } = mod;
-  const E = 4 * n; // bytes per number
-  // Memory layout (byte offsets): m, scratch for the m_i, R^2, one, base, accumulator, selected entry, table.
-  const [P, M, R2, ONE, X, ACC, T, TABLE] = [0, E, 2 * E, 3 * E, 4 * E, 5 * E, 6 * E, 7 * E];
-  const end = TABLE + ENTRIES * E;
+  const np = (n + 3) & ~3;
+  const E = 4 * (np + 4); // bytes per number: n limbs, then zero words (see the .wat)
+  // Memory layout (byte offsets): m, R^2, one, base, accumulator, selected entry, table, t (2np + 4 i64).
+  const [P, R2, ONE, X, ACC, T, TABLE] = [0, E, 2 * E, 3 * E, 4 * E, 5 * E, 6 * E];
+  const SCRATCH = TABLE + ENTRIES * E;
+  const end = SCRATCH + 8 * (2 * np + 4);
   if (wasm.memory.buffer.byteLength < end) wasm.memory.grow(Math.ceil((end - wasm.memory.buffer.byteLength) / 65536));
   const mem = new Uint32Array(wasm.memory.buffer, 0, end / 4);
+  mem.fill(0);
   mem.set(mod.mLimbs, P / 4);
   mem.set(mod.r2Limbs, R2 / 4);
-  mem.fill(0, ONE / 4, ONE / 4 + n);
   mem[ONE / 4] = 1;
   const b = base >= 0n && base < m ? base : ((base % m) + m) % m;
   toLimbs(b, n, k, mem, X / 4);
-  wasm.setup(P, M, n, k, mod.pinv);
+  wasm.setup(P, SCRATCH, n, k, mod.pinv);
 
   // table[i] = base^i in Montgomery form (x·R mod m, below 2m)
   wasm.mul(TABLE, R2, ONE); // R mod m: the Montgomery form of 1
@@ -204,7 +210,7 @@ export function wasmModPow(base: bigint, exp: bigint, m: bigint, expBits: number
   digits.fill(0);
   wasm.mul(ACC, ACC, ONE); // out of Montgomery form: a value in [0, m]
   let result = fromLimbs(mem, n, k, ACC / 4);
-  mem.fill(0, M / 4, end / 4);
+  mem.fill(0, X / 4, end / 4);
   if (result >= m) result -= m;
   return result;
 }

@@ -88,6 +88,22 @@ describe('exponentiation against bigint', () => {
     }
   });
 
+  it('every limb count modulo 4 (the SIMD rows run over n rounded up to 4), with all-ones operands', () => {
+    for (let bits = 20; bits <= 900; bits += 23) {
+      const { n } = limbLayout(bits);
+      const m = (1n << BigInt(bits)) - 1n - 2n * BigInt(n); // odd, near 2^bits: limbs close to 2^k − 1
+      const ones = (1n << BigInt(bits)) - 1n;
+      for (const b of [m - 1n, ones, 0n, 1n, m + 1n]) {
+        for (const e of [ones, 1n, 0n, ones >> 1n, 1n << BigInt(bits - 1)]) {
+          expect(wasmModPow(b, e, m, bits)).toBe(bigintModPow(b, e, m, bits));
+        }
+      }
+    }
+    const counts = new Set<number>();
+    for (let bits = 20; bits <= 900; bits += 23) counts.add(limbLayout(bits).n % 4);
+    expect([...counts].sort()).toEqual([0, 1, 2, 3]);
+  });
+
   it('random odd moduli of 2..4200 bits, random bases and exponents of every size', () => {
     fc.assert(
       fc.property(

@@ -1,257 +1,201 @@
-;; Montgomery multiplication for the MODP exponentiations (src/crypto/montgomery.ts drives it).
+;; Montgomery multiplication for the MODP exponentiations (src/crypto/montgomery.ts drives it), in
+;; WebAssembly SIMD (v128): i64x2.extmul_{low,high}_i32x4_u give two 32×32→64-bit products each.
 ;;
-;; Numbers are n limbs of k bits (k <= 28), little-endian, one limb per 32-bit word, every limb < 2^k.
-;; R = 2^(k·n). The caller picks k and n so that
+;; Numbers are n limbs of k bits (k <= 28), little-endian, one limb per 32-bit word, every limb < 2^k,
+;; stored in S = np + 4 words where np = n rounded up to a multiple of 4; the words from n on are zero
+;; (the caller zeroes them once; mul and sqr write zeros there). R = 2^(k·n). The caller picks k and n so that
 ;;   - 4·p < R: with inputs below 2p the output is below 2p (Walter's bound), so no conditional
 ;;     subtraction is needed between multiplications and the instruction sequence never depends on the
 ;;     values (only the final conversion in JS compares with p);
-;;   - 2n·(2^k − 1)^2 + 2^(64−k) < 2^64: a column of the product (at most 2n products a_j·b_i−j and
-;;     m_j·p_i−j, plus the carry of the previous column) fits in one unsigned i64, so the inner loop is
-;;     multiply-and-add without carry handling.
+;;   - 2n·(2^k − 1)^2 + 2^(64−k) < 2^64: a position of the double-length accumulator t receives at most
+;;     2n products (a_j·b_i and m_i·p_j, or for a square 2·a_i·a_j counted twice) plus one carry, so it
+;;     fits in one unsigned i64 and the inner loops are multiply-and-add without carry handling.
 ;;
-;; Algorithm: "finely integrated product scanning" Montgomery multiplication (Koç, Acar, Kaliski, "Analyzing
-;; and comparing Montgomery multiplication algorithms", IEEE Micro 1996, §FIPS): column i of a·b + m·p is
-;; summed in one accumulator; for i < n the quotient digit m_i = (acc · pinv) mod 2^k (pinv = −p^−1 mod 2^k)
-;; zeroes its low k bits, which are shifted out; columns n .. 2n−2 are the result limbs.
+;; Algorithm: operand scanning with lazy carries ("coarsely integrated operand scanning", Koç, Acar,
+;; Kaliski, "Analyzing and comparing Montgomery multiplication algorithms", IEEE Micro 1996), rows
+;; vectorized: for i = 0 .. n−1, m_i = ((t_i + a_0·b_i) · pinv) mod 2^k (pinv = −p^−1 mod 2^k), then
+;; t[i .. i+np) += a·b_i + p·m_i four positions per step (two v128 of i64 lanes), then t_i (now ≡ 0 mod
+;; 2^k) carries t_i >> k into t_i+1. The result limbs are t[n .. 2n) with their carries propagated.
+;; Squaring: the triangle t[i+j] += 2·a_i·a_j (j > i) and the diagonal a_i^2 first (half the products),
+;; then the n reduction rows t[i ..] += p·m_i.
 ;;
 ;; Every loop bound depends only on n; memory is addressed only through the caller's offsets plus
-;; multiples of 4 below 4n. Constant-time table lookup: `select` reads every entry.
+;; multiples of 4 below 4·S (numbers) or 8·(2np + 4) (t). Constant-time table lookup: `select` reads every
+;; entry.
 (module
   (memory (export "memory") 2)
 
   (global $n (mut i32) (i32.const 0))       ;; limbs
+  (global $np (mut i32) (i32.const 0))      ;; n rounded up to a multiple of 4
   (global $k (mut i64) (i64.const 0))       ;; bits per limb
   (global $mask (mut i64) (i64.const 0))    ;; 2^k − 1
   (global $pinv (mut i64) (i64.const 0))    ;; −p^−1 mod 2^k
   (global $P (mut i32) (i32.const 0))       ;; byte offset of p's limbs
-  (global $M (mut i32) (i32.const 0))       ;; byte offset of n words of scratch for the m_i
+  (global $T (mut i32) (i32.const 0))       ;; byte offset of t: 2np + 4 i64 words of scratch, 16-byte aligned
 
-  (func (export "setup") (param $p i32) (param $m i32) (param $n i32) (param $k i32) (param $pinv i32)
+  (func (export "setup") (param $p i32) (param $t i32) (param $n i32) (param $k i32) (param $pinv i32)
     (global.set $P (local.get $p))
-    (global.set $M (local.get $m))
+    (global.set $T (local.get $t))
     (global.set $n (local.get $n))
+    (global.set $np (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)))
     (global.set $k (i64.extend_i32_u (local.get $k)))
     (global.set $mask (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $k))) (i64.const 1)))
     (global.set $pinv (i64.extend_i32_u (local.get $pinv))))
 
-  ;; out = a·b·R^−1 mod p, as a value below 2p, for a, b below 2p. out may be a or b (a limb of out is
-  ;; written only after the last read of the limbs of a and b at and below its index); not M or P.
-  (func $mul (export "mul") (param $out i32) (param $a i32) (param $b i32)
-    (local $acc i64) (local $mi i64) (local $i i32) (local $n i32) (local $P i32) (local $M i32)
-    (local $pa i32) (local $pb i32) (local $pm i32) (local $pp i32) (local $end i32) (local $end2 i32)
-    (local.set $n (global.get $n))
-    (local.set $P (global.get $P))
-    (local.set $M (global.get $M))
-    ;; columns 0 .. n−1: sum, then choose m_i so that the column's low k bits vanish
-    (block $done1
-      (loop $col1
-        (br_if $done1 (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $pa (local.get $a))
-        (local.set $pm (local.get $M))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))
-        (local.set $pp (i32.add (local.get $P) (i32.shl (local.get $i) (i32.const 2))))
-        (local.set $end (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
-        ;; two terms per step while at least two remain
-        (local.set $end2 (i32.sub (local.get $end) (i32.const 4)))
-        (block $x2
-          (loop $l2
-            (br_if $x2 (i32.ge_s (local.get $pa) (local.get $end2)))
-            (local.set $acc (i64.add (local.get $acc) (i64.add
-              (i64.add
-                (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u (local.get $pb)))
-                (i64.mul (i64.load32_u (local.get $pm)) (i64.load32_u (local.get $pp))))
-              (i64.add
-                (i64.mul (i64.load32_u offset=4 (local.get $pa)) (i64.load32_u (i32.sub (local.get $pb) (i32.const 4))))
-                (i64.mul (i64.load32_u offset=4 (local.get $pm)) (i64.load32_u (i32.sub (local.get $pp) (i32.const 4))))))))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
-            (local.set $pm (i32.add (local.get $pm) (i32.const 8)))
-            (local.set $pb (i32.sub (local.get $pb) (i32.const 8)))
-            (local.set $pp (i32.sub (local.get $pp) (i32.const 8)))
-            (br $l2)))
-        (if (i32.lt_u (local.get $pa) (local.get $end))
-          (then
-            (local.set $acc (i64.add (local.get $acc) (i64.add
-              (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u (local.get $pb)))
-              (i64.mul (i64.load32_u (local.get $pm)) (i64.load32_u (local.get $pp))))))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-            (local.set $pb (i32.sub (local.get $pb) (i32.const 4)))))
-        ;; now pa = a + 4i, pb = b
-        (local.set $acc (i64.add (local.get $acc)
-          (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u (local.get $b)))))
-        (local.set $mi (i64.and (i64.mul (i64.and (local.get $acc) (global.get $mask)) (global.get $pinv)) (global.get $mask)))
-        (i64.store32 (i32.add (local.get $M) (i32.shl (local.get $i) (i32.const 2))) (local.get $mi))
-        (local.set $acc (i64.shr_u
-          (i64.add (local.get $acc) (i64.mul (local.get $mi) (i64.load32_u (local.get $P))))
-          (global.get $k)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $col1)))
-    ;; columns n .. 2n−2: the result limbs 0 .. n−2
-    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $end2 (i32.sub (local.get $end) (i32.const 4)))
-    (block $done2
-      (loop $col2
-        (br_if $done2 (i32.ge_u (local.get $i) (i32.sub (i32.shl (local.get $n) (i32.const 1)) (i32.const 1))))
-        ;; j from i − n + 1 to n − 1
-        (local.set $pa (i32.add (local.get $a) (i32.shl (i32.sub (local.get $i) (i32.sub (local.get $n) (i32.const 1))) (i32.const 2))))
-        (local.set $pm (i32.add (local.get $M) (i32.shl (i32.sub (local.get $i) (i32.sub (local.get $n) (i32.const 1))) (i32.const 2))))
-        (local.set $pb (i32.add (local.get $b) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2))))
-        (local.set $pp (i32.add (local.get $P) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2))))
-        (block $y2
-          (loop $m2
-            (br_if $y2 (i32.ge_s (local.get $pa) (local.get $end2)))
-            (local.set $acc (i64.add (local.get $acc) (i64.add
-              (i64.add
-                (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u (local.get $pb)))
-                (i64.mul (i64.load32_u (local.get $pm)) (i64.load32_u (local.get $pp))))
-              (i64.add
-                (i64.mul (i64.load32_u offset=4 (local.get $pa)) (i64.load32_u (i32.sub (local.get $pb) (i32.const 4))))
-                (i64.mul (i64.load32_u offset=4 (local.get $pm)) (i64.load32_u (i32.sub (local.get $pp) (i32.const 4))))))))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
-            (local.set $pm (i32.add (local.get $pm) (i32.const 8)))
-            (local.set $pb (i32.sub (local.get $pb) (i32.const 8)))
-            (local.set $pp (i32.sub (local.get $pp) (i32.const 8)))
-            (br $m2)))
-        (if (i32.lt_u (local.get $pa) (local.get $end))
-          (then
-            (local.set $acc (i64.add (local.get $acc) (i64.add
-              (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u (local.get $pb)))
-              (i64.mul (i64.load32_u (local.get $pm)) (i64.load32_u (local.get $pp))))))))
-        (i64.store32
-          (i32.add (local.get $out) (i32.shl (i32.sub (local.get $i) (local.get $n)) (i32.const 2)))
-          (i64.and (local.get $acc) (global.get $mask)))
-        (local.set $acc (i64.shr_u (local.get $acc) (global.get $k)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $col2)))
-    (i64.store32
-      (i32.add (local.get $out) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2)))
-      (local.get $acc)))
+  ;; t[0 .. 2np + 4) = 0
+  (func $clear
+    (local $pt i32) (local $end i32)
+    (local.set $pt (global.get $T))
+    (local.set $end (i32.add (global.get $T) (i32.shl (i32.add (global.get $np) (i32.const 2)) (i32.const 4))))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $pt) (local.get $end)))
+      (v128.store (local.get $pt) (v128.const i64x2 0 0))
+      (local.set $pt (i32.add (local.get $pt) (i32.const 16)))
+      (br $l))))
 
-  ;; out = a·a·R^−1 mod p, below 2p, for a below 2p: as `mul`, with each column's symmetric products
-  ;; a_j·a_c−j (j ≠ c−j) computed once and doubled. out may be a.
-  (func $sqr (export "sqr") (param $out i32) (param $a i32)
-    (local $acc i64) (local $s i64) (local $mi i64) (local $c i32) (local $n i32) (local $P i32) (local $M i32)
-    (local $j0 i32) (local $pa i32) (local $pb i32) (local $pm i32) (local $pp i32) (local $end i32) (local $q i32)
-    (local.set $n (global.get $n))
-    (local.set $P (global.get $P))
-    (local.set $M (global.get $M))
-    (block $done
-      (loop $col
-        (br_if $done (i32.ge_u (local.get $c) (i32.sub (i32.shl (local.get $n) (i32.const 1)) (i32.const 1))))
-        ;; j0 = max(0, c − n + 1): first index of the column
-        (local.set $j0 (select (i32.const 0) (i32.sub (local.get $c) (i32.sub (local.get $n) (i32.const 1)))
-                               (i32.lt_u (local.get $c) (local.get $n))))
-        ;; s = sum over j0 <= j < c − j of a_j·a_c−j
-        (local.set $s (i64.const 0))
-        (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $j0) (i32.const 2))))
-        (local.set $pb (i32.add (local.get $a) (i32.shl (i32.sub (local.get $c) (local.get $j0)) (i32.const 2))))
-        ;; four terms per step while at least four remain (pa + 24 < pb), then two, then one
-        (block $x4
-          (loop $l4
-            (br_if $x4 (i32.ge_s (i32.add (local.get $pa) (i32.const 24)) (local.get $pb)))
-            (local.set $q (i32.sub (local.get $pb) (i32.const 12)))
-            (local.set $s (i64.add (local.get $s) (i64.add
-              (i64.add
-                (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u offset=12 (local.get $q)))
-                (i64.mul (i64.load32_u offset=4 (local.get $pa)) (i64.load32_u offset=8 (local.get $q))))
-              (i64.add
-                (i64.mul (i64.load32_u offset=8 (local.get $pa)) (i64.load32_u offset=4 (local.get $q)))
-                (i64.mul (i64.load32_u offset=12 (local.get $pa)) (i64.load32_u (local.get $q)))))))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
-            (local.set $pb (i32.sub (local.get $pb) (i32.const 16)))
-            (br $l4)))
-        (block $x2
-          (loop $l2
-            (br_if $x2 (i32.ge_s (i32.add (local.get $pa) (i32.const 8)) (local.get $pb)))
-            (local.set $s (i64.add (local.get $s) (i64.add
-              (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u (local.get $pb)))
-              (i64.mul (i64.load32_u offset=4 (local.get $pa)) (i64.load32_u (i32.sub (local.get $pb) (i32.const 4)))))))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
-            (local.set $pb (i32.sub (local.get $pb) (i32.const 8)))
-            (br $l2)))
-        (if (i32.lt_s (local.get $pa) (local.get $pb))
-          (then
-            (local.set $s (i64.add (local.get $s)
-              (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u (local.get $pb)))))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
-            (local.set $pb (i32.sub (local.get $pb) (i32.const 4)))))
-        (local.set $acc (i64.add (local.get $acc) (i64.shl (local.get $s) (i64.const 1))))
-        ;; the square a_c/2^2 when c is even (and c/2 is a limb index: pa = pb)
-        (if (i32.eq (local.get $pa) (local.get $pb))
-          (then
-            (local.set $acc (i64.add (local.get $acc)
-              (i64.mul (i64.load32_u (local.get $pa)) (i64.load32_u (local.get $pa)))))))
-        ;; + sum over j0 <= j < min(c, n) of m_j·p_c−j
-        (local.set $pm (i32.add (local.get $M) (i32.shl (local.get $j0) (i32.const 2))))
-        (local.set $pp (i32.add (local.get $P) (i32.shl (i32.sub (local.get $c) (local.get $j0)) (i32.const 2))))
-        (local.set $end (i32.add (local.get $M) (i32.shl
-          (select (local.get $c) (local.get $n) (i32.lt_u (local.get $c) (local.get $n))) (i32.const 2))))
-        ;; four terms per step while at least four remain, then two, then one
-        (block $y4
-          (loop $m4
-            (br_if $y4 (i32.ge_s (i32.add (local.get $pm) (i32.const 12)) (local.get $end)))
-            (local.set $q (i32.sub (local.get $pp) (i32.const 12)))
-            (local.set $acc (i64.add (local.get $acc) (i64.add
-              (i64.add
-                (i64.mul (i64.load32_u (local.get $pm)) (i64.load32_u offset=12 (local.get $q)))
-                (i64.mul (i64.load32_u offset=4 (local.get $pm)) (i64.load32_u offset=8 (local.get $q))))
-              (i64.add
-                (i64.mul (i64.load32_u offset=8 (local.get $pm)) (i64.load32_u offset=4 (local.get $q)))
-                (i64.mul (i64.load32_u offset=12 (local.get $pm)) (i64.load32_u (local.get $q)))))))
-            (local.set $pm (i32.add (local.get $pm) (i32.const 16)))
-            (local.set $pp (i32.sub (local.get $pp) (i32.const 16)))
-            (br $m4)))
-        (block $y2
-          (loop $m2
-            (br_if $y2 (i32.ge_s (i32.add (local.get $pm) (i32.const 4)) (local.get $end)))
-            (local.set $acc (i64.add (local.get $acc) (i64.add
-              (i64.mul (i64.load32_u (local.get $pm)) (i64.load32_u (local.get $pp)))
-              (i64.mul (i64.load32_u offset=4 (local.get $pm)) (i64.load32_u (i32.sub (local.get $pp) (i32.const 4)))))))
-            (local.set $pm (i32.add (local.get $pm) (i32.const 8)))
-            (local.set $pp (i32.sub (local.get $pp) (i32.const 8)))
-            (br $m2)))
-        (if (i32.lt_s (local.get $pm) (local.get $end))
-          (then
-            (local.set $acc (i64.add (local.get $acc)
-              (i64.mul (i64.load32_u (local.get $pm)) (i64.load32_u (local.get $pp)))))))
-        (if (i32.lt_u (local.get $c) (local.get $n))
-          (then
-            ;; m_c zeroes the column's low k bits
-            (local.set $mi (i64.and (i64.mul (i64.and (local.get $acc) (global.get $mask)) (global.get $pinv)) (global.get $mask)))
-            (i64.store32 (i32.add (local.get $M) (i32.shl (local.get $c) (i32.const 2))) (local.get $mi))
-            (local.set $acc (i64.add (local.get $acc) (i64.mul (local.get $mi) (i64.load32_u (local.get $P))))))
-          (else
-            (i64.store32
-              (i32.add (local.get $out) (i32.shl (i32.sub (local.get $c) (local.get $n)) (i32.const 2)))
-              (i64.and (local.get $acc) (global.get $mask)))))
-        (local.set $acc (i64.shr_u (local.get $acc) (global.get $k)))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $col)))
-    (i64.store32
-      (i32.add (local.get $out) (i32.shl (i32.sub (local.get $n) (i32.const 1)) (i32.const 2)))
-      (local.get $acc)))
+  ;; t_i+1 += t_i >> k, at the end of row i (t_i is then ≡ 0 mod 2^k and no longer read).
+  (func $carry (param $i i32)
+    (local $pt i32)
+    (local.set $pt (i32.add (global.get $T) (i32.shl (local.get $i) (i32.const 3))))
+    (i64.store offset=8 (local.get $pt) (i64.add (i64.load offset=8 (local.get $pt))
+      (i64.shr_u (i64.load (local.get $pt)) (global.get $k)))))
 
-  ;; out = table[idx] (entries of n words, count of them), reading every entry whatever idx is.
+  ;; out = the limbs of t[n .. 2n) after carrying, then zeros up to np.
+  (func $result (param $out i32)
+    (local $pt i32) (local $po i32) (local $end i32) (local $acc i64)
+    (local.set $pt (i32.add (global.get $T) (i32.shl (global.get $n) (i32.const 3))))
+    (local.set $end (i32.add (local.get $pt) (i32.shl (i32.sub (global.get $n) (i32.const 1)) (i32.const 3))))
+    (local.set $po (local.get $out))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $pt) (local.get $end)))
+      (local.set $acc (i64.add (local.get $acc) (i64.load (local.get $pt))))
+      (i64.store32 (local.get $po) (i64.and (local.get $acc) (global.get $mask)))
+      (local.set $acc (i64.shr_u (local.get $acc) (global.get $k)))
+      (local.set $pt (i32.add (local.get $pt) (i32.const 8)))
+      (local.set $po (i32.add (local.get $po) (i32.const 4)))
+      (br $l)))
+    ;; the top limb: below 2^k since the value is below 2p < R
+    (i64.store32 (local.get $po) (i64.add (local.get $acc) (i64.load (local.get $pt))))
+    (local.set $po (i32.add (local.get $po) (i32.const 4)))
+    (local.set $end (i32.add (local.get $out) (i32.shl (global.get $np) (i32.const 2))))
+    (block $z (loop $zl
+      (br_if $z (i32.ge_u (local.get $po) (local.get $end)))
+      (i32.store (local.get $po) (i32.const 0))
+      (local.set $po (i32.add (local.get $po) (i32.const 4)))
+      (br $zl))))
+
+  ;; out = a·b·R^−1 mod p, as a value below 2p, for a, b below 2p. out may be a or b (it is written only
+  ;; after the last read of a and b); not P or t.
+  (func (export "mul") (param $out i32) (param $a i32) (param $b i32)
+    (local $i i32) (local $pt i32) (local $pa i32) (local $pp i32) (local $end i32)
+    (local $bi i64) (local $mi i64) (local $B v128) (local $M v128) (local $A v128) (local $Q v128)
+    (call $clear)
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $i) (global.get $n)))
+      (local.set $bi (i64.load32_u (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $pt (i32.add (global.get $T) (i32.shl (local.get $i) (i32.const 3))))
+      (local.set $mi (i64.and (i64.mul (i64.and
+        (i64.add (i64.load (local.get $pt)) (i64.mul (i64.load32_u (local.get $a)) (local.get $bi)))
+        (global.get $mask)) (global.get $pinv)) (global.get $mask)))
+      (local.set $B (i32x4.splat (i32.wrap_i64 (local.get $bi))))
+      (local.set $M (i32x4.splat (i32.wrap_i64 (local.get $mi))))
+      (local.set $pa (local.get $a))
+      (local.set $pp (global.get $P))
+      (local.set $end (i32.add (local.get $a) (i32.shl (global.get $np) (i32.const 2))))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $pa) (local.get $end)))
+        (local.set $A (v128.load (local.get $pa)))
+        (local.set $Q (v128.load (local.get $pp)))
+        (v128.store (local.get $pt) (i64x2.add (v128.load (local.get $pt))
+          (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $A) (local.get $B))
+                     (i64x2.extmul_low_i32x4_u (local.get $Q) (local.get $M)))))
+        (v128.store offset=16 (local.get $pt) (i64x2.add (v128.load offset=16 (local.get $pt))
+          (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $A) (local.get $B))
+                     (i64x2.extmul_high_i32x4_u (local.get $Q) (local.get $M)))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+        (local.set $pp (i32.add (local.get $pp) (i32.const 16)))
+        (local.set $pt (i32.add (local.get $pt) (i32.const 32)))
+        (br $jl)))
+      (call $carry (local.get $i))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rl)))
+    (call $result (local.get $out)))
+
+  ;; out = a·a·R^−1 mod p, below 2p, for a below 2p. out may be a.
+  (func (export "sqr") (param $out i32) (param $a i32)
+    (local $i i32) (local $pt i32) (local $pa i32) (local $pp i32) (local $end i32)
+    (local $ai i64) (local $mi i64) (local $B v128) (local $A v128)
+    (call $clear)
+    ;; the triangle and the diagonal: t[2i] += a_i^2, t[i+j] += 2·a_i·a_j for j > i (2·a_i < 2^29).
+    ;; Row i reads a from i + 1 to at most np + 2: zero words below S = np + 4.
+    (local.set $end (i32.add (local.get $a) (i32.shl (global.get $np) (i32.const 2))))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $i) (global.get $n)))
+      (local.set $ai (i64.load32_u (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $pt (i32.add (global.get $T) (i32.shl (local.get $i) (i32.const 4))))
+      (i64.store (local.get $pt) (i64.add (i64.load (local.get $pt)) (i64.mul (local.get $ai) (local.get $ai))))
+      (local.set $pt (i32.add (local.get $pt) (i32.const 8)))
+      (local.set $B (i32x4.splat (i32.shl (i32.wrap_i64 (local.get $ai)) (i32.const 1))))
+      (local.set $pa (i32.add (local.get $a) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2))))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $pa) (local.get $end)))
+        (local.set $A (v128.load (local.get $pa)))
+        (v128.store (local.get $pt) (i64x2.add (v128.load (local.get $pt))
+          (i64x2.extmul_low_i32x4_u (local.get $A) (local.get $B))))
+        (v128.store offset=16 (local.get $pt) (i64x2.add (v128.load offset=16 (local.get $pt))
+          (i64x2.extmul_high_i32x4_u (local.get $A) (local.get $B))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+        (local.set $pt (i32.add (local.get $pt) (i32.const 32)))
+        (br $jl)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rl)))
+    ;; the reduction rows
+    (local.set $i (i32.const 0))
+    (local.set $end (i32.add (global.get $P) (i32.shl (global.get $np) (i32.const 2))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $i) (global.get $n)))
+      (local.set $pt (i32.add (global.get $T) (i32.shl (local.get $i) (i32.const 3))))
+      (local.set $mi (i64.and (i64.mul (i64.and (i64.load (local.get $pt)) (global.get $mask)) (global.get $pinv))
+        (global.get $mask)))
+      (local.set $B (i32x4.splat (i32.wrap_i64 (local.get $mi))))
+      (local.set $pp (global.get $P))
+      (block $jd2 (loop $jl2
+        (br_if $jd2 (i32.ge_u (local.get $pp) (local.get $end)))
+        (local.set $A (v128.load (local.get $pp)))
+        (v128.store (local.get $pt) (i64x2.add (v128.load (local.get $pt))
+          (i64x2.extmul_low_i32x4_u (local.get $A) (local.get $B))))
+        (v128.store offset=16 (local.get $pt) (i64x2.add (v128.load offset=16 (local.get $pt))
+          (i64x2.extmul_high_i32x4_u (local.get $A) (local.get $B))))
+        (local.set $pp (i32.add (local.get $pp) (i32.const 16)))
+        (local.set $pt (i32.add (local.get $pt) (i32.const 32)))
+        (br $jl2)))
+      (call $carry (local.get $i))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+    (call $result (local.get $out)))
+
+  ;; out = table[idx] (count entries of S = np + 4 words each), reading every entry whatever idx is.
   (func (export "select") (param $out i32) (param $table i32) (param $count i32) (param $idx i32)
-    (local $e i32) (local $l i32) (local $mask i32) (local $src i32) (local $bytes i32)
-    (local.set $bytes (i32.shl (global.get $n) (i32.const 2)))
+    (local $e i32) (local $l i32) (local $mask v128) (local $src i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (i32.add (global.get $np) (i32.const 4)) (i32.const 2)))
     (local.set $l (i32.const 0))
     (block $z (loop $zl
       (br_if $z (i32.ge_u (local.get $l) (local.get $bytes)))
-      (i32.store (i32.add (local.get $out) (local.get $l)) (i32.const 0))
-      (local.set $l (i32.add (local.get $l) (i32.const 4)))
+      (v128.store (i32.add (local.get $out) (local.get $l)) (v128.const i64x2 0 0))
+      (local.set $l (i32.add (local.get $l) (i32.const 16)))
       (br $zl)))
     (local.set $src (local.get $table))
     (block $de (loop $le
       (br_if $de (i32.ge_u (local.get $e) (local.get $count)))
       ;; all ones when e = idx, else zero, without a branch on idx
-      (local.set $mask (i32.sub (i32.const 0) (i32.eq (local.get $e) (local.get $idx))))
+      (local.set $mask (i32x4.splat (i32.sub (i32.const 0) (i32.eq (local.get $e) (local.get $idx)))))
       (local.set $l (i32.const 0))
       (block $dl (loop $ll
         (br_if $dl (i32.ge_u (local.get $l) (local.get $bytes)))
-        (i32.store (i32.add (local.get $out) (local.get $l))
-          (i32.or (i32.load (i32.add (local.get $out) (local.get $l)))
-                  (i32.and (i32.load (i32.add (local.get $src) (local.get $l))) (local.get $mask))))
-        (local.set $l (i32.add (local.get $l) (i32.const 4)))
+        (v128.store (i32.add (local.get $out) (local.get $l))
+          (v128.or (v128.load (i32.add (local.get $out) (local.get $l)))
+                   (v128.and (v128.load (i32.add (local.get $src) (local.get $l))) (local.get $mask))))
+        (local.set $l (i32.add (local.get $l) (i32.const 16)))
         (br $ll)))
       (local.set $src (i32.add (local.get $src) (local.get $bytes)))
       (local.set $e (i32.add (local.get $e) (i32.const 1)))
