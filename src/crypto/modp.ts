@@ -20,8 +20,9 @@
  *  - variable base: fixed window w = 5 — within noise of the sliding windows, and its sequence of squarings
  *    and multiplications does not depend on the exponent's bits — over WebAssembly Montgomery
  *    multiplication (montgomery.ts: no allocation, no division, constant-time table lookup) where
- *    WebAssembly runs, over bigint otherwise. WebAssembly has no 64×64→128-bit multiply, so its 28-bit
- *    limbs need ~4× the partial products of OpenSSL's 64-bit ones: that, not the code, bounds the ratio;
+ *    WebAssembly runs, over bigint otherwise. WebAssembly has no 64×64→128-bit multiply, so its 27/28-bit
+ *    limbs need ~5× the partial products of OpenSSL's 64-bit ones; SIMD computes two per instruction
+ *    (docs/decisions.md), which brought it from ~4× to 2.6–3.2× OpenSSL;
  *  - the fixed generator g = 2: a Lim–Lee comb (h = 8 rows, v = 2 blocks, 2 × 256 entries, 128 KiB /
  *    256 KiB, built on first use in ~15 ms / ~60 ms), 6-7x faster than a generic exponentiation and on par
  *    with OpenSSL. bench/crypto.ts prints the current numbers.
