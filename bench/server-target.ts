@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { ALGORITHM_NAMES } from '../src/crypto/algorithms.ts';
 import { authOf, createMutualHandler } from '../src/server/handler.ts';
 import { RedisSessionStore } from '../src/server/redis-store.ts';
+import { SessionSealer } from '../src/server/redis-seal.ts';
 import { makeVerifier, VerifierStore } from '../src/server/verifier-file.ts';
 
 const BENCH_PASSWORD = 'bench password';
@@ -41,7 +42,7 @@ if (mode !== 'plain') {
     if (!v.ok) throw v.error;
     verifiers.add(v.value);
   }
-  const sessions = mode === 'redis' ? new RedisSessionStore({ url: redisUrl!, keyPrefix: `bench${port}:` }) : { maxSessions: 100_000 };
+  const sessions = mode === 'redis' ? new RedisSessionStore({ url: redisUrl!, keyPrefix: `bench${port}:`, sealer: SessionSealer.ephemeral() }) : { maxSessions: 100_000 };
   if (sessions instanceof RedisSessionStore) await sessions.ready();
   const handler = createMutualHandler({ origin, areas, verifiers, sessions });
   listener = (req, res) => handler(req, res, () => app(req, res));
