@@ -14,7 +14,7 @@
  * - Format: version 1 (1 byte) ‖ key id (4 bytes, from HKDF, tells "another key" from "altered") ‖ IV (12)
  *   ‖ ciphertext ‖ tag (16). Plaintext: three 2-byte big-endian lengths, each followed by its octets.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { SessionKeys } from './kex.ts';
 
 const VERSION = 1;
@@ -44,13 +44,14 @@ export class SessionSealer {
   /** 8 hex digits that name the key (HKDF output, tells nothing of the key); for messages. */
   readonly keyId: string;
   readonly ephemeral: boolean;
-  private readonly key: Buffer;
+  /** HKDF-Extract(salt = none, key), computed once: each session's key is then one HMAC (HKDF-Expand, L = 32). */
+  private readonly prk: Buffer;
   private readonly id: Buffer;
 
   private constructor(key: Uint8Array, ephemeral: boolean) {
     if (key.length !== KEY_LENGTH) throw new RangeError(`the Redis encryption key must be ${KEY_LENGTH} bytes, got ${key.length}`);
-    this.key = Buffer.from(key);
-    this.id = Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), ID_INFO, ID_LENGTH));
+    this.prk = createHmac('sha256', Buffer.alloc(32)).update(key).digest();
+    this.id = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), ID_INFO, ID_LENGTH));
     this.keyId = this.id.toString('hex');
     this.ephemeral = ephemeral;
   }
@@ -68,8 +69,9 @@ export class SessionSealer {
     return new SessionSealer(randomBytes(KEY_LENGTH), true);
   }
 
-  private sessionKey(redisKey: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), Buffer.concat([Buffer.from(SESSION_INFO), Buffer.from(redisKey, 'utf8')]), KEY_LENGTH));
+  /** HKDF-SHA256(key, salt = none, info = label ‖ redisKey, 32 bytes) = HMAC(PRK, info ‖ 0x01) (RFC 5869). */
+  sessionKey(redisKey: string): Buffer {
+    return createHmac('sha256', this.prk).update(SESSION_INFO).update(redisKey, 'utf8').update(Buffer.of(1)).digest();
   }
 
   seal(keys: SessionKeys, ctx: SealContext): Buffer {

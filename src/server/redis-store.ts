@@ -154,7 +154,7 @@ export interface RedisStoreOptions extends Pick<SessionTableOptions, 'maxSession
   keyPrefix?: string;
   /** A command that takes longer fails (→ 503); default 2000 ms. */
   commandTimeoutMs?: number;
-  /** Sessions whose keys each instance keeps in memory (default 10,000). */
+  /** Sessions whose keys each instance keeps in memory (default 10,000; 0: none, every request reads Redis). */
   cacheSize?: number;
   random?: RandomSource;
   /**
@@ -287,6 +287,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private remember(c: Cached): void {
+    if (this.cacheSize === 0) return;
     if (this.cache.size >= this.cacheSize) {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);

@@ -58,6 +58,14 @@ describe('SessionSealer', () => {
     expect(sealer.open(new Uint8Array(99).fill(7), ctx)).toBe('altered');
   });
 
+  it('each session\'s AES key is HKDF-SHA256 of the key and the session\'s Redis key (RFC 5869, one HMAC per session)', async () => {
+    const { hkdfSync } = await import('node:crypto');
+    const k = new Uint8Array(32).fill(3);
+    const want = Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), Buffer.from(`mutual redis session secrets v1\0${ctx.redisKey}`), 32));
+    expect(sealer.sessionKey(ctx.redisKey).equals(want)).toBe(true);
+    expect(sealer.sessionKey(`${ctx.redisKey}0`).equals(want)).toBe(false);
+  });
+
   it('refuses a key that is not 32 bytes', () => {
     expect(() => SessionSealer.fromKey(new Uint8Array(16))).toThrow(/32 bytes/);
   });
