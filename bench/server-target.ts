@@ -3,7 +3,9 @@
  * event loop): a tiny application ("ok") on 127.0.0.1, either bare or behind the Mutual handler with
  * sessions in memory or in Redis, one area per algorithm for the user "bench".
  *
- *   tsx bench/server-target.ts plain|memory|redis [REDIS_URL]
+ *   tsx bench/server-target.ts plain|memory|redis|redis-cold [REDIS_URL]
+ *
+ * redis-cold: no instance cache, so every request reads the session from Redis and opens its sealed secrets.
  *
  * Prints one JSON line {port, origin} once listening.
  */
@@ -12,13 +14,14 @@ import type { AddressInfo } from 'node:net';
 import { ALGORITHM_NAMES } from '../src/crypto/algorithms.ts';
 import { authOf, createMutualHandler } from '../src/server/handler.ts';
 import { RedisSessionStore } from '../src/server/redis-store.ts';
+import { SessionSealer } from '../src/server/redis-seal.ts';
 import { makeVerifier, VerifierStore } from '../src/server/verifier-file.ts';
 
 const BENCH_PASSWORD = 'bench password';
 const slugOf = (algorithm: string): string => algorithm.replace(/^iso-kam3-/, '').replace(/-sha\d+$/, '');
 
 const [mode, redisUrl] = process.argv.slice(2);
-if (mode !== 'plain' && mode !== 'memory' && mode !== 'redis') throw new Error('usage: server-target.ts plain|memory|redis [REDIS_URL]');
+if (mode !== 'plain' && mode !== 'memory' && mode !== 'redis' && mode !== 'redis-cold') throw new Error('usage: server-target.ts plain|memory|redis|redis-cold [REDIS_URL]');
 
 const app = (req: http.IncomingMessage, res: http.ServerResponse): void => {
   const body = `ok ${authOf(req)?.user ?? ''}\n`;
@@ -41,7 +44,9 @@ if (mode !== 'plain') {
     if (!v.ok) throw v.error;
     verifiers.add(v.value);
   }
-  const sessions = mode === 'redis' ? new RedisSessionStore({ url: redisUrl!, keyPrefix: `bench${port}:` }) : { maxSessions: 100_000 };
+  const sessions = mode === 'memory'
+    ? { maxSessions: 100_000 }
+    : new RedisSessionStore({ url: redisUrl!, keyPrefix: `bench${port}:`, sealer: SessionSealer.ephemeral(), ...(mode === 'redis-cold' ? { cacheSize: 0 } : {}) });
   if (sessions instanceof RedisSessionStore) await sessions.ready();
   const handler = createMutualHandler({ origin, areas, verifiers, sessions });
   listener = (req, res) => handler(req, res, () => app(req, res));

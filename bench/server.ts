@@ -5,7 +5,8 @@
  * server in another process (bench/server-target.ts). All ratios come from the same run:
  *
  * - authenticated requests/s vs. the same application without authentication (target ≥ 0.7×);
- * - authenticated requests/s with sessions in Redis (a real redis-server on a free port) vs. in memory;
+ * - authenticated requests/s with sessions in Redis (a real redis-server on a free port) vs. in memory, with
+ *   the instance's session cache and without it (every request reads the session and opens its sealed secrets);
  * - key exchanges/s (req-KEX-C1 → 401-KEX-S1, the server's serverKs1) per algorithm.
  *
  *   npm run bench:server [-- --seconds 4 --sessions 32]
@@ -127,18 +128,24 @@ async function main(): Promise<void> {
     targets.push(memory);
     const inRedis = await startTarget('redis', redis.url);
     targets.push(inRedis);
+    const cold = await startTarget('redis-cold', redis.url);
+    targets.push(cold);
     // Warm up each (JIT), then the measured runs.
     await plainRate(plain, agent);
     await mutualRate(memory, agent);
     await mutualRate(inRedis, agent);
+    await mutualRate(cold, agent);
     const p = await plainRate(plain, agent);
     const m = await mutualRate(memory, agent);
     const r = await mutualRate(inRedis, agent);
+    const c = await mutualRate(cold, agent);
     console.log(`  without authentication:         ${fmt(p)} req/s`);
     console.log(`  Mutual, sessions in memory:     ${fmt(m)} req/s`);
     console.log(`  Mutual, sessions in Redis:      ${fmt(r)} req/s`);
+    console.log(`  … in Redis, no instance cache:  ${fmt(c)} req/s`);
     console.log(`ratio (authenticated / without authentication): ${(m / p).toFixed(2)}× (target ≥ 0.7×)`);
     console.log(`ratio (Redis store / in-memory store): ${(r / m).toFixed(2)}×`);
+    console.log(`ratio (Redis store without / with the instance cache): ${(c / r).toFixed(2)}×`);
     console.log(`key exchanges/s (req-KEX-C1 → 401-KEX-S1, ${KEX_CLIENTS} concurrent clients, sessions in memory):`);
     for (const algorithm of ALGORITHM_NAMES) {
       console.log(`  ${algorithm.padEnd(26)} ${(await kexRate(memory, algorithm, agent)).toFixed(1).padStart(8)} /s`);

@@ -18,7 +18,7 @@ const USAGE = `mutual — HTTP Mutual authentication (RFC 8120 / 8121 / 8053)
                [--tls self-signed | --tls-cert F --tls-key F]
       run the demo Mutual site (or one protected area: --origin URL --realm R --algorithm A --verifiers F);
       'mutual serve --help' lists every option
-  mutual proxy --listen H:P --upstream URL --realm R --algorithm A --verifiers F [--paths /a/,/b/] [--redis URL]
+  mutual proxy --listen H:P --upstream URL --realm R --algorithm A --verifiers F [--paths /a/,/b/] [--redis URL --redis-key-file F]
       put Mutual authentication in front of an existing site; 'mutual proxy --help' lists every option
 
 algorithms: iso-kam3-ec-p256-sha256, iso-kam3-ec-p521-sha512, iso-kam3-dl-2048-sha256, iso-kam3-dl-4096-sha512

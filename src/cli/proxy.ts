@@ -14,13 +14,15 @@ import { createMutualProxy } from '../server/proxy.ts';
 import type { SessionStore } from '../server/session-store.ts';
 import { parseArgs, positiveInt, required, UsageError } from './args.ts';
 import {
-  checkOrigin, hostForUrl, listen, loadVerifiers, redisStore, SESSION_HELP, SESSION_OPTIONS, sessionOptions, TLS_HELP, TLS_OPTIONS,
+  checkOrigin, hostForUrl, listen, loadVerifiers, redisSealer, redisStore, SESSION_FLAGS, SESSION_HELP, SESSION_OPTIONS, sessionOptions, TLS_HELP, TLS_OPTIONS,
   tlsChoice, tlsMaterial, untilStopped,
 } from './server-options.ts';
 
 export interface ProxyIo {
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
+  /** Where MUTUAL_REDIS_KEY is read (default process.env). */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onListening?: (url: string) => void;
 }
@@ -61,7 +63,7 @@ export async function proxyCommand(argv: string[], io: ProxyIo = {}): Promise<nu
       'listen', 'upstream', 'realm', 'algorithm', 'verifiers', 'paths', 'origin', 'user-header', 'upstream-timeout', 'status-path',
       'unknown-users', ...TLS_OPTIONS, ...SESSION_OPTIONS,
     ],
-    flags: ['quiet', 'help'],
+    flags: ['quiet', 'help', ...SESSION_FLAGS],
   });
   if (p.flags.has('help')) {
     out(HELP);
@@ -86,6 +88,7 @@ export async function proxyCommand(argv: string[], io: ProxyIo = {}): Promise<nu
   const originArg = p.values.get('origin');
   checkOrigin(originArg, tlsOpt.tls);
   const settings = sessionOptions(p);
+  const sealer = await redisSealer(p, io.env ?? process.env, (s) => err(`mutual proxy: ${s}`));
   const verifiers = await loadVerifiers([verifierFile]);
 
   const material = await tlsMaterial(tlsOpt, host, originArg);
@@ -110,7 +113,7 @@ export async function proxyCommand(argv: string[], io: ProxyIo = {}): Promise<nu
     if (verifiers.usersOf({ algorithm, authScope: origin, realm }).length === 0) {
       err(`mutual proxy: warning: no verifier for realm "${realm}" (${algorithm}, auth-scope ${origin}); every login fails`);
     }
-    sessions = await redisStore(p, settings, { out, err }, 'proxy');
+    sessions = await redisStore(p, settings, sealer, { out, err }, 'proxy');
     proxy = createMutualProxy({
       origin,
       areas,

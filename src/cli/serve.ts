@@ -19,13 +19,15 @@ import { createMutualHandler, MISBEHAVIOURS, type Misbehaviour, type ProtectedAr
 import { makeVerifier } from '../server/verifier-file.ts';
 import type { SessionStore } from '../server/session-store.ts';
 import {
-  checkOrigin, listen, loadVerifiers, redisStore, SESSION_HELP, SESSION_OPTIONS, sessionOptions, TLS_HELP, TLS_OPTIONS, tlsChoice,
+  checkOrigin, listen, loadVerifiers, redisSealer, redisStore, SESSION_FLAGS, SESSION_HELP, SESSION_OPTIONS, sessionOptions, TLS_HELP, TLS_OPTIONS, tlsChoice,
   tlsMaterial, untilStopped, hostForUrl,
 } from './server-options.ts';
 
 export interface ServeIo {
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
+  /** Where MUTUAL_REDIS_KEY is read (default process.env). */
+  env?: NodeJS.ProcessEnv;
   /** Stops the server (tests); SIGINT and SIGTERM do the same for the command line. */
   signal?: AbortSignal;
   /** Called once listening, with the URL printed in the `listening on` line. */
@@ -59,7 +61,7 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
       'port', 'host', 'origin', 'verifiers', 'config', 'realm', 'algorithm', 'auth-scope', ...TLS_OPTIONS,
       'misbehave', 'unknown-users', 'demo-password', ...SESSION_OPTIONS,
     ],
-    flags: ['quiet', 'help'],
+    flags: ['quiet', 'help', ...SESSION_FLAGS],
   });
   if (p.flags.has('help')) {
     out(HELP);
@@ -108,6 +110,7 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     config = c.value;
   }
   const sessionSettings = sessionOptions(p, config?.sessions ?? {});
+  const sealer = await redisSealer(p, io.env ?? process.env, (s) => err(`mutual serve: ${s}`));
 
   const verifierFiles: string[] = [];
   if (config?.verifiers !== undefined && configFile !== undefined) verifierFiles.push(resolve(dirname(configFile), config.verifiers));
@@ -171,7 +174,7 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     if (misbehave !== undefined) err(`mutual serve: WARNING: --misbehave ${misbehave} (TEST ONLY): this server breaks the protocol on purpose`);
 
     const quiet = p.flags.has('quiet');
-    sessions = await redisStore(p, sessionSettings, { out, err }, 'serve');
+    sessions = await redisStore(p, sessionSettings, sealer, { out, err }, 'serve');
     const handler = createMutualHandler({
       origin,
       areas,

@@ -2,6 +2,7 @@
  * Authentication realms and scopes (RFC 8120 §5, §5.1) and the `vh` of `validation=host` (§7);
  * docs/protocol-decisions.md §3.1 (an omitted auth-scope is the single-server string of the request URI).
  */
+import { getDomain } from 'tldts';
 import { fail, ok, type Result } from '../errors.ts';
 
 /** A parsed auth-scope string of one of the three kinds of RFC 8120 §5. */
@@ -13,18 +14,29 @@ export type AuthScope =
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
 
 /**
- * Multi-label public suffixes a wildcard may not cover (RFC 8120 §5: "*.com" or "*.jp" should be rejected).
- * Single-label postfixes are always rejected; this short list catches the common second-level registries.
- * A client with the full Public Suffix List would reject more.
+ * The registrable domain of a host name under the whole Public Suffix List — ICANN and private sections
+ * (hosting suffixes such as github.io, herokuapp.com, s3.amazonaws.com are public suffixes here) — or
+ * undefined for an IP literal, a single label, or a name that is itself a public suffix. The list is the one
+ * the `tldts` package ships (docs/decisions.md, "Wildcard auth-scopes"); names under a TLD it does not know
+ * (`corp.internal`) take the last label as their suffix.
  */
-const MULTI_LABEL_PUBLIC_SUFFIXES = new Set([
-  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'ltd.uk', 'plc.uk', 'me.uk', 'net.uk',
-  'co.jp', 'ne.jp', 'or.jp', 'ac.jp', 'go.jp', 'ad.jp', 'ed.jp', 'gr.jp', 'lg.jp',
-  'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au',
-  'co.nz', 'org.nz', 'net.nz', 'com.br', 'net.br', 'org.br', 'com.cn', 'net.cn', 'org.cn', 'gov.cn',
-  'co.kr', 'or.kr', 'co.in', 'net.in', 'org.in', 'com.tw', 'org.tw', 'com.hk', 'com.sg', 'co.za',
-  'com.mx', 'com.ar', 'com.tr', 'co.il', 'com.ru', 'github.io', 'appspot.com', 'herokuapp.com',
-]);
+export function registrableDomain(host: string): string | undefined {
+  if (isIpLiteral(host) || !host.includes('.')) return undefined;
+  return getDomain(host, { allowPrivateDomains: true, validateHostname: false, extractHostname: false }) ?? undefined;
+}
+
+/**
+ * Whether the wildcard auth-scope `*.postfix` may speak for `host` (RFC 8120 §5): the host is the postfix or
+ * below it, AND the postfix lies within the host's own registrable domain. So one tenant of a hosting suffix
+ * never covers another (`*.netlify.app`, `*.github.io` are refused outright; `*.amazonaws.com` covers
+ * `www.amazonaws.com` but not `bucket.s3.amazonaws.com`, whose registrable domain is its own), and a host
+ * that is itself a public suffix is covered by no wildcard.
+ */
+export function wildcardCovers(postfix: string, host: string): boolean {
+  if (isIpLiteral(host) || (host !== postfix && !host.endsWith(`.${postfix}`))) return false;
+  const rd = registrableDomain(host);
+  return rd !== undefined && (postfix === rd || postfix.endsWith(`.${rd}`));
+}
 
 /** An LDH hostname label (RFC 5890 A-labels are LDH too), lower case only. */
 const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -75,7 +87,8 @@ export function parseAuthScope(text: string): Result<AuthScope> {
   if (text.startsWith('*.')) {
     const postfix = text.slice(2);
     if (!isLowerCaseHost(postfix) || isIpLiteral(postfix)) return bad('the wildcard postfix must be a lower-case domain name');
-    if (!postfix.includes('.') || MULTI_LABEL_PUBLIC_SUFFIXES.has(postfix)) {
+    // The postfix must be at or below a registrable domain: "*.com", "*.co.uk", "*.github.io" are refused.
+    if (registrableDomain(postfix) === undefined) {
       return bad(`"*.${postfix}" covers a public suffix, not one organization's domain`);
     }
     return ok({ kind: 'wildcard', text, postfix });
@@ -128,7 +141,7 @@ export function scopeCovers(scope: AuthScope, o: Origin): boolean {
     case 'single-host':
       return scope.host === o.host;
     case 'wildcard':
-      return !isIpLiteral(o.host) && (o.host === scope.postfix || o.host.endsWith(`.${scope.postfix}`));
+      return wildcardCovers(scope.postfix, o.host);
   }
 }
 

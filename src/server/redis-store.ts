@@ -10,9 +10,11 @@
  * second one finds the bit set, answers 401-STALE and ends the session.
  *
  * What Redis holds, per session (keys under the prefix, default `mutual:`):
- * - `s:<sid>`: a hash — state, protection space, username, fake flag, OCTETS(K_c1), OCTETS(K_s1), OCTETS(z),
- *   nc-max, nc-window, largest-nc, accepted count, expiry — with a TTL of the session lifetime (`time`);
- *   a rejected session keeps only its state (the secrets are deleted);
+ * - `s:<sid>`: a hash — state, protection space, username, fake flag, the session secrets OCTETS(K_c1),
+ *   OCTETS(K_s1), OCTETS(z) sealed with AES-256-GCM under the instances' shared key (`sec`, redis-seal.ts:
+ *   never in the clear, bound to this sid, space, username and fake flag), nc-max, nc-window, largest-nc,
+ *   accepted count, expiry — with a TTL of the session lifetime (`time`); a rejected session keeps only its
+ *   state (the sealed secrets are deleted). The scripts never read `sec`: Node opens it after its read;
  * - `n:<sid>`: the nonce ring, nc-window bits (32 bytes for the default 256), same expiry;
  * - three sorted sets `pending`, `rejected`, `auth` of sids by expiry (for the caps); they expire themselves
  *   when no session was added for a lifetime.
@@ -21,6 +23,8 @@
  * When Redis cannot be reached, every method throws {@link StoreUnavailableError} and the decision answers
  * 503: no request is authenticated without its nonce check. Each instance caches the immutable part of a
  * session (keys, user) to save a round trip; the state and the nonce numbers are only ever decided by Redis.
+ * Sealed secrets that do not open (another instance's key, an altered value) make the session unknown to
+ * this instance: the client gets 401-STALE and exchanges keys again; nothing is authenticated with them.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { bytesToHex, webRandom, type RandomSource } from '../bytes.ts';
@@ -30,6 +34,7 @@ import {
   type VerifyOutcome, type VerifyStep,
 } from './session-store.ts';
 import type { AlgorithmName } from '../crypto/algorithms.ts';
+import { SessionSealer, type OpenFailure } from './redis-seal.ts';
 
 // Times in the scripts are Redis's own clock (TIME) in microseconds: sorted-set scores (expiry) then order
 // sessions by creation even within one millisecond, as the in-memory table's queues do. TTLs are in ms.
@@ -57,8 +62,8 @@ while redis.call('ZCARD', P) + redis.call('ZCARD', R) + redis.call('ZCARD', A) >
 end
 if redis.call('EXISTS', S) == 1 then return {-1, evicted, expired} end
 local exp = now + life * 1000
-redis.call('HSET', S, 'st', 'k', 'sp', ARGV[6], 'user', ARGV[7], 'fake', ARGV[8], 'kc1', ARGV[9], 'ks1', ARGV[10],
-  'z', ARGV[11], 'ncmax', ARGV[12], 'ncw', ARGV[13], 'lnc', 0, 'acc', 0, 'exp', exp)
+redis.call('HSET', S, 'st', 'k', 'sp', ARGV[6], 'user', ARGV[7], 'fake', ARGV[8], 'sec', ARGV[9],
+  'ncmax', ARGV[10], 'ncw', ARGV[11], 'lnc', 0, 'acc', 0, 'exp', exp)
 redis.call('PEXPIRE', S, life)
 redis.call('ZADD', P, exp, sid)
 for _, z in ipairs({P, R, A}) do
@@ -98,7 +103,7 @@ if nc <= lnc and nc > lnc - w and redis.call('GETBIT', N, nc % w) == 1 then kill
 if ARGV[4] ~= '1' or h[3] == '1' then
   if st == 'k' then
     redis.call('HSET', S, 'st', 'r')
-    redis.call('HDEL', S, 'kc1', 'ks1', 'z')
+    redis.call('HDEL', S, 'sec')
     redis.call('ZREM', P, sid)
     redis.call('ZADD', R, exp, sid)
     keep(R, exp - now)
@@ -149,9 +154,16 @@ export interface RedisStoreOptions extends Pick<SessionTableOptions, 'maxSession
   keyPrefix?: string;
   /** A command that takes longer fails (→ 503); default 2000 ms. */
   commandTimeoutMs?: number;
-  /** Sessions whose keys each instance keeps in memory (default 10,000). */
+  /** Sessions whose keys each instance keeps in memory (default 10,000; 0: none, every request reads Redis). */
   cacheSize?: number;
   random?: RandomSource;
+  /**
+   * Seals the session secrets before they reach Redis: the same key in every instance that shares the
+   * Redis ({@link SessionSealer.fromKey}), or {@link SessionSealer.ephemeral} for a single process.
+   */
+  sealer: SessionSealer;
+  /** Sealed secrets that did not open (another instance's key, an altered value): for a warning. */
+  onUnreadable?: (why: OpenFailure, sidPrefix: string) => void;
   /** Extra ioredis options (tests). */
   redis?: RedisOptions;
 }
@@ -180,8 +192,11 @@ export class RedisSessionStore implements SessionStore {
   private readonly random: RandomSource;
   private readonly cache = new Map<string, Cached>();
   private readonly cacheSize: number;
+  private readonly sealer: SessionSealer;
+  private readonly onUnreadable: ((why: OpenFailure, sidPrefix: string) => void) | undefined;
   private evicted = 0;
   private expired = 0;
+  private unreadable = 0;
   private wasReady = false;
 
   constructor(options: RedisStoreOptions) {
@@ -194,6 +209,8 @@ export class RedisSessionStore implements SessionStore {
     this.prefix = options.keyPrefix ?? 'mutual:';
     this.random = options.random ?? webRandom;
     this.cacheSize = options.cacheSize ?? 10_000;
+    this.sealer = options.sealer;
+    this.onUnreadable = options.onUnreadable;
     this.redis = new Redis(options.url, {
       // Fail fast instead of queueing: a request waiting on a dead Redis gets its 503 at once.
       enableOfflineQueue: false,
@@ -250,12 +267,14 @@ export class RedisSessionStore implements SessionStore {
     const sp = spaceKey(init.space);
     for (let attempt = 0; ; attempt++) {
       const sid = bytesToHex(this.random(16));
+      const sKey = this.key('s', sid);
+      const user = Buffer.from(init.user, 'utf8');
+      const sealed = this.sealer.seal(init, { redisKey: sKey, space: sp, user, fake: init.fake });
       const [done, evicted, expired] = await this.call('create', () =>
         this.r.mutualCreate(
-          this.key('pending'), this.key('rejected'), this.key('auth'), this.key('s', sid),
+          this.key('pending'), this.key('rejected'), this.key('auth'), sKey,
           this.prefix, sid, this.lifetimeSeconds * 1000, this.maxPending, this.maxSessions,
-          sp, Buffer.from(init.user, 'utf8'), init.fake ? '1' : '0',
-          Buffer.from(init.K_c1), Buffer.from(init.K_s1), Buffer.from(init.z), this.ncMax, this.ncWindow,
+          sp, user, init.fake ? '1' : '0', sealed, this.ncMax, this.ncWindow,
         ));
       this.evicted += evicted;
       this.expired += expired;
@@ -268,6 +287,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private remember(c: Cached): void {
+    if (this.cacheSize === 0) return;
     if (this.cache.size >= this.cacheSize) {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);
@@ -280,20 +300,30 @@ export class RedisSessionStore implements SessionStore {
     const sp = spaceKey(space);
     const hit = this.cache.get(key);
     if (hit) return hit.spKey === sp ? hit : undefined;
-    const [st, spv, user, fake, kc1, ks1, z] = await this.call('lookup', () =>
-      this.redis.hmgetBuffer(this.key('s', key), 'st', 'sp', 'user', 'fake', 'kc1', 'ks1', 'z'));
+    const sKey = this.key('s', key);
+    const [st, spv, user, fake, sec] = await this.call('lookup', () =>
+      this.redis.hmgetBuffer(sKey, 'st', 'sp', 'user', 'fake', 'sec'));
     if (!st || !spv || spv.toString('utf8') !== sp || !user) return undefined;
-    if (!kc1 || !ks1 || !z) {
-      // A rejected session: its secrets are gone, the atomic step answers for it.
+    if (!sec) {
+      // A rejected session: its secrets are gone, the atomic step answers for it. Any other state without
+      // them (a session written by an older version, in the clear) is not used: the client re-keys.
+      if (st.toString() !== 'r') return this.unusable('altered', key);
       const empty = new Uint8Array(0);
       return { sid: key, space, user: user.toString('utf8'), fake: true, K_c1: empty, K_s1: empty, z: empty };
     }
-    const s: Cached = {
-      sid: key, space, user: user.toString('utf8'), fake: fake?.toString() === '1',
-      K_c1: new Uint8Array(kc1), K_s1: new Uint8Array(ks1), z: new Uint8Array(z), spKey: sp,
-    };
+    const isFake = fake?.toString() === '1';
+    const keys = this.sealer.open(sec, { redisKey: sKey, space: sp, user, fake: isFake });
+    if (typeof keys === 'string') return this.unusable(keys, key);
+    const s: Cached = { sid: key, space, user: user.toString('utf8'), fake: isFake, ...keys, spKey: sp };
     this.remember(s);
     return s;
+  }
+
+  /** Sealed secrets that do not open: the session is unknown here (401-STALE → a new key exchange). */
+  private unusable(why: OpenFailure, sid: string): undefined {
+    this.unreadable++;
+    this.onUnreadable?.(why, sid.slice(0, 8));
+    return undefined;
   }
 
   async verify(step: VerifyStep): Promise<VerifyOutcome> {
@@ -321,7 +351,7 @@ export class RedisSessionStore implements SessionStore {
   async stats(): Promise<StoreStats> {
     const [p, r, a] = await this.call('stats', () =>
       Promise.all([this.redis.zcard(this.key('pending')), this.redis.zcard(this.key('rejected')), this.redis.zcard(this.key('auth'))]));
-    return { size: p + r + a, pending: p + r, authenticated: a, evicted: this.evicted, expired: this.expired };
+    return { size: p + r + a, pending: p + r, authenticated: a, evicted: this.evicted, expired: this.expired, unreadable: this.unreadable };
   }
 
   async recentSessions(limit: number): Promise<SessionSummary[]> {

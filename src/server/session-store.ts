@@ -63,6 +63,8 @@ export interface StoreStats {
   evicted: number;
   /** Sessions dropped because they expired. */
   expired: number;
+  /** Redis: sessions whose sealed secrets did not open here (another instance's key, an altered value). */
+  unreadable?: number;
 }
 
 export interface SessionSummary {

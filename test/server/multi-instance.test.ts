@@ -3,7 +3,8 @@
  * balancer (test/support/round-robin.ts), a real redis-server, and real clients (`mutual fetch`, the client
  * engine, the independent test client).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +54,10 @@ beforeAll(async () => {
   if (!v.ok) throw v.error;
   const w = await appendVerifier(file, v.value);
   if (!w.ok) throw w.error;
-  const args = ['--origin', origin, '--realm', 'staff', '--algorithm', ALGORITHM, '--verifiers', file, '--redis', redis.url];
+  // One key for the three instances, as an operator would deploy it (docs/operators.md).
+  const keyFile = join(dir, 'redis.key');
+  await writeFile(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  const args = ['--origin', origin, '--realm', 'staff', '--algorithm', ALGORITHM, '--verifiers', file, '--redis', redis.url, '--redis-key-file', keyFile];
   instanceArgs = args;
   instances = await Promise.all([startInstance(args), startInstance(args), startInstance(args)]);
   lb.upstreams = instances.map((i) => i.url);

@@ -127,7 +127,7 @@ beforeAll(async () => {
   const { file } = await verifiers(origin);
   ({ child: proxy, url: proxyUrl } = await startMutualProcess('proxy', ['--quiet',
     '--listen', `127.0.0.1:${port}`, '--upstream', upstreamUrl, '--realm', 'intranet', '--algorithm', ALGORITHM, '--verifiers', file,
-    '--paths', '/admin/,/files/', '--redis', redis.url,
+    '--paths', '/admin/,/files/', '--redis', redis.url, '--redis-ephemeral-key',
   ], 30_000));
 }, 60_000);
 

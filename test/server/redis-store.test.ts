@@ -11,6 +11,7 @@ import { RedisSessionStore } from '../../src/server/redis-store.ts';
 import { StoreUnavailableError, type NewSession, type SessionStore } from '../../src/server/session-store.ts';
 import type { RealmTriple } from '../../src/server/session-table.ts';
 import { startRedis, type RedisServer } from '../support/redis-server.ts';
+import { SessionSealer } from '../../src/server/redis-seal.ts';
 
 const SPACE: RealmTriple = { algorithm: 'iso-kam3-ec-p256-sha256', authScope: 'http://127.0.0.1:8080', realm: 'r' };
 const OTHER: RealmTriple = { ...SPACE, realm: 'other' };
@@ -19,10 +20,12 @@ const init = (user = 'alice', fake = false): NewSession => ({
 });
 
 let redis: RedisServer;
+// The key every instance of these tests shares (as --redis-key-file would give it).
+const sealer = SessionSealer.fromKey(new Uint8Array(32).fill(0x5a));
 const stores: RedisSessionStore[] = [];
 let prefixes = 0;
 function store(o: Partial<ConstructorParameters<typeof RedisSessionStore>[0]> = {}): RedisSessionStore {
-  const s = new RedisSessionStore({ url: redis.url, keyPrefix: `t${++prefixes}:`, ...o });
+  const s = new RedisSessionStore({ url: redis.url, keyPrefix: `t${++prefixes}:`, sealer, ...o });
   stores.push(s);
   return s;
 }
@@ -164,9 +167,47 @@ describe('Redis session store', () => {
     expect(await redis.usedMemory()).toBeLessThan(before + 100_000);
   });
 
+  it('sealed secrets: another key, an altered value, a value moved to another session or a renamed user do not open (the session is unknown: 401-STALE, re-key)', async () => {
+    const s = store();
+    await s.ready();
+    const prefix = `t${prefixes}:`;
+    const why: string[] = [];
+    const fresh = (o: Partial<ConstructorParameters<typeof RedisSessionStore>[0]> = {}) =>
+      store({ keyPrefix: prefix, onUnreadable: (w, sid) => why.push(`${w} ${sid}`), ...o });
+    const a = await s.create(init('alice'));
+    const b = await s.create(init('bob'));
+    const sec = (sid: string) => s.redis.hgetBuffer(`${prefix}s:${sid}`, 'sec');
+    const sealedA = (await sec(a))!;
+    expect(sealedA.length).toBe(1 + 4 + 12 + 3 * (2 + 33) + 16);
+    // Another instance with the same key (no cache) opens it.
+    expect((await fresh().lookup(a, SPACE))?.z).toEqual(new Uint8Array(33).fill(7));
+    // Another key: unknown here, one report, and the session is left for the instances that hold the key.
+    const other = fresh({ sealer: SessionSealer.fromKey(new Uint8Array(32).fill(0x11)) });
+    expect(await other.lookup(a, SPACE)).toBeUndefined();
+    expect(why).toEqual([`other-key ${a.slice(0, 8)}`]);
+    expect((await other.stats()).unreadable).toBe(1);
+    expect((await fresh().lookup(a, SPACE))?.user).toBe('alice');
+    // One bit of the ciphertext flipped.
+    const flipped = Buffer.from(sealedA);
+    flipped[30]! ^= 0x80;
+    await s.redis.hset(`${prefix}s:${a}`, 'sec', flipped);
+    expect(await fresh().lookup(a, SPACE)).toBeUndefined();
+    // Bob's sealed secrets copied into Alice's session: they were sealed for Bob's sid and username.
+    await s.redis.hset(`${prefix}s:${a}`, 'sec', (await sec(b))!);
+    expect(await fresh().lookup(a, SPACE)).toBeUndefined();
+    // Bob's session renamed to "alice" in Redis: its secrets no longer open, so no one is authenticated as alice.
+    await s.redis.hset(`${prefix}s:${b}`, 'user', Buffer.from('alice'));
+    expect(await fresh().lookup(b, SPACE)).toBeUndefined();
+    // A session of an older version (secrets in the clear, no sealed field) is not used either.
+    await s.redis.hdel(`${prefix}s:${b}`, 'sec');
+    await s.redis.hset(`${prefix}s:${b}`, 'z', Buffer.alloc(33, 7), 'user', Buffer.from('bob'));
+    expect(await fresh().lookup(b, SPACE)).toBeUndefined();
+    expect(why.slice(1)).toEqual([`altered ${a.slice(0, 8)}`, `altered ${a.slice(0, 8)}`, `altered ${b.slice(0, 8)}`, `altered ${b.slice(0, 8)}`]);
+  });
+
   it('Redis unreachable: every step throws StoreUnavailableError (→ 503), and recovers after a restart', async () => {
     const own = await startRedis();
-    const t = new RedisSessionStore({ url: own.url, commandTimeoutMs: 500 });
+    const t = new RedisSessionStore({ url: own.url, commandTimeoutMs: 500, sealer });
     try {
       await t.ready();
       const sid = await t.create(init());

@@ -19,11 +19,11 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-function startProcess(port: number): Promise<ChildProcess> {
+function startProcess(port: number, extra: readonly string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn('redis-server', [
       '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes',
-      '--loglevel', 'warning',
+      '--loglevel', 'warning', ...extra,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (c: Buffer) => (out += c.toString());
@@ -63,9 +63,15 @@ function send(port: number, args: string[]): Promise<string> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** Where `SAVE` writes dump.rdb (uncompressed, so a test can search it for plain bytes). */
+  dir?: string;
+}
+
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
-  let child = await startProcess(port);
+  const extra = options.dir !== undefined ? ['--dir', options.dir, '--rdbcompression', 'no'] : [];
+  let child = await startProcess(port, extra);
   const stopChild = (): Promise<void> =>
     new Promise((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -87,7 +93,7 @@ export async function startRedis(): Promise<RedisServer> {
     stop: stopChild,
     async restart() {
       await stopChild();
-      child = await startProcess(port);
+      child = await startProcess(port, extra);
     },
   };
   return r;
