@@ -5,7 +5,8 @@
  *
  * - 16a/16b: a sandboxed document served by M itself (user content under `Content-Security-Policy: sandbox`, or
  *   M's page framing it in `<iframe sandbox="allow-scripts">`) is of an opaque origin: its images, fetches and
- *   frames must not speak for M, though its URL is M's and (16b) its parent is M's own page.
+ *   frames must not speak for M, though its URL is M's and (16b) its parent is M's own page; (16c, Chromium)
+ *   nor after the background restarted and lost what it saw of the document's response.
  * - 17: E's frame inside M's page (an ad) navigates itself to an in-session URL of M: the new document's
  *   request was started by E's document, not by M's page around it.
  * - 18: E's page sends a `keepalive` request to M from its `pagehide` handler while the tab navigates to M: the
