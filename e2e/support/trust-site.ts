@@ -8,6 +8,15 @@
  *   body of its own and *without* `Authentication-Info` — what anyone on the path can send (FORGED_TEXT);
  * - `<area>/cors`: the area's page with `Access-Control-Allow-Origin: *`, so that a foreign page that got an
  *   authenticated answer could read it.
+ * - `<area>/probe/<tag>`: a small SVG (`Access-Control-Allow-Origin: *`) that says whether the request was
+ *   authenticated — a URL an attack script can load as an image, a fetch or a frame, told apart by its tag;
+ * - `<area>/uploads/<name>`: a document someone uploaded to M (`upload()`), served as sites serve user content:
+ *   with `Content-Security-Policy: sandbox allow-scripts`, so it runs in an opaque origin, not as M;
+ * - `<area>/raw/<name>`: the same upload without that header, and `<area>/preview/<name>`: M's page showing it
+ *   in `<iframe sandbox="allow-scripts">` (the other way sites sandbox user content), next to an image of M's own
+ *   (`probe/preview-own`);
+ * - `<area>/embed?src=<url>`: M's page with a frame of any URL (an ad of another origin), next to a frame of
+ *   M's own (`probe/embed-own`).
  *
  * Every request is recorded with the headers that tell who made it (Origin, Sec-Fetch-Site/-Mode/-Dest) and
  * whether it carried `Authorization: Mutual`, next to the middleware's own outcome line, so a failing test can
@@ -17,7 +26,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDemoSite } from '../../src/server/demo-site.ts';
-import { createMutualHandler, authOf, requestPath, type ProtectedArea } from '../../src/server/handler.ts';
+import { createMutualHandler, authOf, escapeHtml, requestPath, type ProtectedArea } from '../../src/server/handler.ts';
 import { makeVerifier, VerifierStore } from '../../src/server/verifier-file.ts';
 import { PASSWORD, type MutualServer } from './harness.ts';
 
@@ -39,6 +48,8 @@ export interface SeenRequest {
 
 export interface TrustSite extends MutualServer {
   seen: SeenRequest[];
+  /** Store a user's upload, served at `<area>/uploads/<name>` (sandboxed by CSP) and `<area>/raw/<name>`. */
+  upload(name: string, html: string): void;
   /** The realm of each area path, e.g. `/p256/` → `trust-p256`. */
   realmOf(path: string): string;
 }
@@ -81,6 +92,7 @@ export async function startTrustSite(opts: TrustSiteOptions = {}): Promise<Trust
   const log: string[] = [];
   const times: number[] = [];
   const seen: SeenRequest[] = [];
+  const uploads = new Map<string, string>();
   const handler = createMutualHandler({
     origin,
     areas,
@@ -116,6 +128,36 @@ export async function startTrustSite(opts: TrustSiteOptions = {}): Promise<Trust
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       res.end(`<!doctype html><title>Session expired</title><h1>${FORGED_TEXT}</h1><form><input name=password type=password></form>`);
       return true;
+    }
+    const html = (body: string, headers: Record<string, string> = {}) => {
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      res.end(body);
+      return true;
+    };
+    if (rest.startsWith('probe/')) {
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'image/svg+xml');
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(`<svg xmlns="http://www.w3.org/2000/svg" width="200" height="20"><text y="15">${who ? `Authenticated as ${who.user}` : 'not authenticated'}</text></svg>`);
+      return true;
+    }
+    const upload = /^(uploads|raw|preview)\/([a-z0-9-]{1,40})$/.exec(rest);
+    if (upload) {
+      const content = uploads.get(upload[2]!);
+      if (content === undefined) return false;
+      if (upload[1] === 'uploads') return html(content, { 'Content-Security-Policy': 'sandbox allow-scripts' });
+      if (upload[1] === 'raw') return html(content);
+      return html(`<!doctype html><title>Preview</title><p>${who ? `Authenticated as ${who.user}` : 'not authenticated'}</p>` +
+        `<img src="${area}probe/preview-own"><iframe sandbox="allow-scripts" name="preview" src="${area}raw/${upload[2]}"></iframe>`);
+    }
+    if (rest === 'embed') {
+      const src = new URL(req.url ?? '/', origin).searchParams.get('src') ?? 'about:blank';
+      return html(`<!doctype html><title>Embed</title><p>${who ? `Authenticated as ${who.user}` : 'not authenticated'}</p>` +
+        `<iframe name="own" src="${area}probe/embed-own"></iframe><iframe name="ad" src="${escapeHtml(src)}"></iframe>`);
     }
     if (rest === 'cors') {
       res.setHeader('Access-Control-Allow-Origin', '*');
@@ -170,6 +212,7 @@ export async function startTrustSite(opts: TrustSiteOptions = {}): Promise<Trust
     times,
     seen,
     realmOf,
+    upload: (name, content) => void uploads.set(name, content),
     stop: () =>
       new Promise<void>((done) => {
         server.close(() => done());

@@ -46,13 +46,13 @@ describe('CDP response errors', () => {
     expect((await core.login(1, 'alice', PASSWORD, core.offeredLogin(1)!)).result).toBe('verified');
 
     const request = { url: `${ORIGIN}/img`, method: 'GET', headers: { Accept: '*/*' } };
-    chrome.emit(1, { requestId: 'R1', frameId: 'main', resourceType: 'Image', request });
+    chrome.emit(1, { requestId: 'R1', networkId: 'N1', frameId: 'main', resourceType: 'Image', request });
     await settle();
     const cont = chrome.commands.find((c) => c.method === 'Fetch.continueRequest' && (c.params as { requestId: string }).requestId === 'R1');
     expect(JSON.stringify(cont)).toContain('vkc=');
     expect(s.host.pending.size).toBe(1);
     // The connection drops before a response: CDP pauses at the response stage with an error reason.
-    chrome.emit(1, { requestId: 'R1', frameId: 'main', resourceType: 'Image', request, responseErrorReason: 'ConnectionReset' });
+    chrome.emit(1, { requestId: 'R1', networkId: 'N1', frameId: 'main', resourceType: 'Image', request, responseErrorReason: 'ConnectionReset' });
     await settle();
     expect(s.host.pending.size).toBe(0);
   });
@@ -67,9 +67,9 @@ describe('CDP response errors', () => {
     await core.onObservedResponse({ tabId: 1, url: `${ORIGIN}/`, statusCode: 401, type: 'main_frame', headers: entries(first) });
     expect((await core.login(1, 'alice', PASSWORD, core.offeredLogin(1)!)).result).toBe('verified');
     const request = { url: `${ORIGIN}/img`, method: 'GET', headers: { Accept: '*/*' } };
-    chrome.emit(1, { requestId: 'R1', frameId: 'main', resourceType: 'Image', request });
+    chrome.emit(1, { requestId: 'R1', networkId: 'N1', frameId: 'main', resourceType: 'Image', request });
     await settle();
-    chrome.emit(1, { requestId: 'R1', frameId: 'main', resourceType: 'Image', request, responseErrorReason: 'ConnectionReset' });
+    chrome.emit(1, { requestId: 'R1', networkId: 'N1', frameId: 'main', resourceType: 'Image', request, responseErrorReason: 'ConnectionReset' });
     const { PERSIST_SOON_MS } = await import('../../src/extension/background/engine.ts');
     await new Promise((r) => setTimeout(r, PERSIST_SOON_MS + 150)); // persistSoon() writes pending too
     // The worker restarts (the tab is not loading: FakePort.tabLoading() is false).

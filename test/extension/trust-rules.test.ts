@@ -52,6 +52,11 @@ describe('authorize.ts: who may carry a session (R1)', () => {
     expect(mayCarry(req({ requester: { origin: EVIL, topOrigin: ORIGIN } }), scope)).toBe(false); // E's frame inside M
     expect(mayCarry(req({ requester: { origin: 'null', topOrigin: ORIGIN } }), scope)).toBe(false); // sandboxed frame
     expect(mayCarry(req({}), scope)).toBe(false); // the adapter could not tell
+    // Every other document the request depends on (frames between, who started a frame's navigation).
+    expect(mayCarry(req({ requester: { ...own, also: [ORIGIN, ORIGIN] } }), scope)).toBe(true);
+    expect(mayCarry(req({ requester: { ...own, also: [EVIL] } }), scope)).toBe(false); // M inside E inside M
+    expect(mayCarry(req({ document: true, requester: { ...own, also: [EVIL] } }), scope)).toBe(false); // E's frame navigating itself
+    expect(mayCarry(req({ requester: { ...own, also: ['null'] } }), scope)).toBe(false); // inside a sandboxed frame
     expect(mayCarry(req({ requester: own, headers: [{ name: 'Origin', value: 'null' }] }), scope)).toBe(false);
     expect(mayCarry(req({ requester: own, headers: [{ name: 'Sec-Fetch-Site', value: 'cross-site' }] }), scope)).toBe(false);
     expect(mayCarry(req({ requester: own, headers: [{ name: 'Sec-Fetch-Site', value: 'same-origin' }] }), scope)).toBe(true);
@@ -157,6 +162,33 @@ describe('the core: another site cannot use the session (R1)', () => {
   });
 });
 
+/** A CDP adapter on a fake `chrome.debugger` answering `command`; what it hands the core is kept in `seen`. */
+async function cdpAdapter(command: (method: string) => unknown) {
+  const { CdpFetchInterceptor } = await import('../../src/extension/background/interceptors/cdp-fetch.ts');
+  let onEvent: ((s: { tabId?: number }, m: string, p?: unknown) => void) | undefined;
+  const api = {
+    debugger: {
+      attach: async () => undefined,
+      sendCommand: async (_t: unknown, method: string) => command(method),
+      onEvent: { addListener: (f: typeof onEvent) => void (onEvent = f) },
+      onDetach: { addListener: () => undefined },
+    },
+  };
+  const seen: InterceptedRequest[] = [];
+  const interceptor = new CdpFetchInterceptor(() => api as never);
+  interceptor.start({
+    onRequest: async (r) => {
+      seen.push(r);
+      return { kind: 'continue' };
+    },
+    onResponse: async () => ({ kind: 'continue' }),
+    onRequestFailed: () => undefined,
+    onDetached: () => undefined,
+  });
+  await interceptor.attach(1);
+  return { emit: (method: string, p: object) => onEvent!({ tabId: 1 }, method, p), seen };
+}
+
 describe('deciding fails closed (R1)', () => {
   it('a request whose decision throws is blocked by the adapter, not sent bare', async () => {
     const { CdpFetchInterceptor } = await import('../../src/extension/background/interceptors/cdp-fetch.ts');
@@ -188,47 +220,92 @@ describe('deciding fails closed (R1)', () => {
   });
 
   it('the CDP adapter names the requester from the frame tree: a frame of another origin is that origin', async () => {
-    const { CdpFetchInterceptor } = await import('../../src/extension/background/interceptors/cdp-fetch.ts');
-    let onEvent: ((s: { tabId?: number }, m: string, p?: unknown) => void) | undefined;
-    const api = {
-      debugger: {
-        attach: async () => undefined,
-        sendCommand: async (_t: unknown, method: string) => {
-          if (method === 'Page.getFrameTree') {
-            return { frameTree: { frame: { id: 'main', url: `${ORIGIN}/`, securityOrigin: ORIGIN }, childFrames: [{ frame: { id: 'ad', parentId: 'main', url: `${EVIL}/ad`, securityOrigin: EVIL } }] } };
-          }
-          return {};
-        },
-        onEvent: { addListener: (f: typeof onEvent) => void (onEvent = f) },
-        onDetach: { addListener: () => undefined },
-      },
-    };
-    const seen: InterceptedRequest[] = [];
-    const interceptor = new CdpFetchInterceptor(() => api as never);
-    interceptor.start({
-      onRequest: async (r) => {
-        seen.push(r);
-        return { kind: 'continue' };
-      },
-      onResponse: async () => ({ kind: 'continue' }),
-      onRequestFailed: () => undefined,
-      onDetached: () => undefined,
-    });
-    await interceptor.attach(1);
-    const paused = (id: string, frameId: string, resourceType: string, url: string) =>
-      onEvent!({ tabId: 1 }, 'Fetch.requestPaused', { requestId: id, frameId, resourceType, request: { url, method: 'GET', headers: {} } });
+    const { emit, seen } = await cdpAdapter((method) => method === 'Page.getFrameTree'
+      ? { frameTree: { frame: { id: 'main', url: `${ORIGIN}/`, securityOrigin: ORIGIN }, childFrames: [{ frame: { id: 'ad', parentId: 'main', url: `${EVIL}/ad`, securityOrigin: EVIL } }] } }
+      : {});
+    const paused = (id: string, frameId: string, resourceType: string, url: string, extra: Record<string, unknown> = { networkId: `n${id}` }) =>
+      emit('Fetch.requestPaused', { requestId: id, frameId, resourceType, request: { url, method: 'GET', headers: {} }, ...extra });
     paused('1', 'main', 'Image', `${ORIGIN}/a.png`);
     paused('2', 'ad', 'Fetch', `${ORIGIN}/api`);
     paused('3', 'ad', 'Document', `${ORIGIN}/framed`);
     // E's ad frame navigates to E2: the tree follows Page.frameNavigated.
-    onEvent!({ tabId: 1 }, 'Page.frameNavigated', { frame: { id: 'ad', parentId: 'main', url: 'http://e2.example/x', securityOrigin: 'http://e2.example' } });
+    emit('Page.frameNavigated', { frame: { id: 'ad', parentId: 'main', url: 'http://e2.example/x', securityOrigin: 'http://e2.example' } });
     paused('4', 'ad', 'Image', `${ORIGIN}/b.png`);
     await new Promise((r) => setTimeout(r, 20));
     const by = (id: string) => seen.find((r) => r.id === id)?.requester;
-    expect(by('1')).toEqual(own);
-    expect(by('2')).toEqual({ origin: EVIL, topOrigin: ORIGIN });
-    expect(by('3')).toEqual(own); // a frame's navigation is requested by its parent document
-    expect(by('4')).toEqual({ origin: 'http://e2.example', topOrigin: ORIGIN });
+    const of = (id: string) => seen.find((r) => r.id === id)!;
+    expect(by('1')).toEqual({ ...own, also: [] });
+    expect(by('2')).toEqual({ origin: EVIL, topOrigin: ORIGIN, also: [ORIGIN] });
+    // A frame's navigation: its parent document, and the document the frame shows (E's ad navigating itself).
+    expect(by('3')).toEqual({ ...own, also: [EVIL] });
+    expect(mayCarry(of('3'), ORIGIN)).toBe(false);
+    expect(by('4')).toEqual({ origin: 'http://e2.example', topOrigin: ORIGIN, also: [ORIGIN] });
+  });
+
+  it('the CDP adapter credits a request to the document that made it: its loader, not its frame; a CSP-sandboxed document is opaque', async () => {
+    const { sandboxedByCsp } = await import('../../src/extension/background/interceptors/cdp-fetch.ts');
+    let top: { securityOrigin: string } = { id: 'main', loaderId: 'L1', url: `${EVIL}/`, securityOrigin: EVIL } as { securityOrigin: string };
+    /** What the document says its origin is, asked from an isolated world (default: what the tree says). */
+    let selfOrigin: string | undefined;
+    const asked: string[] = [];
+    const { emit, seen } = await cdpAdapter((method) => {
+      if (method === 'Page.getFrameTree') return { frameTree: { frame: top } };
+      if (method !== 'Runtime.evaluate') return {};
+      asked.push(top.securityOrigin);
+      return { result: { value: selfOrigin ?? top.securityOrigin } };
+    });
+    const ev = (method: string, p: { frame?: object; [k: string]: unknown }) => {
+      if (method === 'Page.frameNavigated' && p.frame) top = p.frame as typeof top;
+      emit(method, p);
+    };
+    const paused = (id: string, resourceType: string, url: string, extra: Record<string, unknown> = {}) =>
+      ev('Fetch.requestPaused', { requestId: id, frameId: 'main', resourceType, request: { url, method: 'GET', headers: {} }, ...extra });
+    const by = (id: string) => seen.find((r) => r.id === id)?.requester;
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    // The tab shows E (loader L1) and navigates to M (loader L2): M's document commits.
+    ev('Page.frameNavigated', { frame: { id: 'main', loaderId: 'L2', url: `${ORIGIN}/`, securityOrigin: ORIGIN } });
+    // E's pagehide: a keepalive fetch has no network id (no loader made it); a request E's loader made still
+    // arrives after M's commit. Neither is M's; M's own request is.
+    paused('k', 'Fetch', `${ORIGIN}/keepalive`);
+    ev('Network.requestWillBeSent', { requestId: 'n-old', loaderId: 'L1' });
+    paused('old', 'Image', `${ORIGIN}/old.png`, { networkId: 'n-old' });
+    ev('Network.requestWillBeSent', { requestId: 'n-new', loaderId: 'L2' });
+    paused('new', 'Image', `${ORIGIN}/new.png`, { networkId: 'n-new' });
+    await settle();
+    expect(by('k')).toBeUndefined();
+    expect(by('old')).toBeUndefined();
+    expect(by('new')).toEqual({ ...own, also: [] });
+
+    // M answers a navigation with a CSP sandbox: the document it commits is opaque, though Chromium reports M.
+    paused('doc', 'Document', `${ORIGIN}/upload`, {
+      networkId: 'L3', responseStatusCode: 200, responseHeaders: [{ name: 'Content-Security-Policy', value: "default-src 'self'; sandbox allow-scripts" }],
+    });
+    ev('Page.frameNavigated', { frame: { id: 'main', loaderId: 'L3', url: `${ORIGIN}/upload`, securityOrigin: ORIGIN } });
+    ev('Network.requestWillBeSent', { requestId: 'n-s', loaderId: 'L3' });
+    paused('s', 'Image', `${ORIGIN}/s.png`, { networkId: 'n-s' });
+    await settle();
+    expect(by('s')?.origin).toBe('null');
+    expect(mayCarry(seen.find((r) => r.id === 's')!, ORIGIN)).toBe(false);
+
+    // The document M showed was checked at its response: never asked. A document whose response this adapter did
+    // not see (a worker restart) is asked once for its origin; one that answers 'null' is opaque.
+    expect(asked).toEqual([ORIGIN]); // L2, once
+    selfOrigin = 'null';
+    ev('Page.frameNavigated', { frame: { id: 'main', loaderId: 'L4', url: `${ORIGIN}/u2`, securityOrigin: ORIGIN } });
+    ev('Network.requestWillBeSent', { requestId: 'n-u', loaderId: 'L4' });
+    paused('u', 'Image', `${ORIGIN}/u.png`, { networkId: 'n-u' });
+    ev('Network.requestWillBeSent', { requestId: 'n-u2', loaderId: 'L4' });
+    paused('u2', 'Image', `${ORIGIN}/u2.png`, { networkId: 'n-u2' });
+    await settle();
+    expect(by('u')?.origin).toBe('null');
+    expect(by('u2')?.origin).toBe('null');
+    expect(asked).toEqual([ORIGIN, ORIGIN]);
+
+    expect(sandboxedByCsp([{ name: 'content-security-policy', value: 'sandbox' }])).toBe(true);
+    expect(sandboxedByCsp([{ name: 'Content-Security-Policy', value: "img-src *, sandbox allow-scripts allow-forms" }])).toBe(true);
+    expect(sandboxedByCsp([{ name: 'Content-Security-Policy', value: 'sandbox allow-scripts allow-same-origin' }])).toBe(false);
+    expect(sandboxedByCsp([{ name: 'Content-Security-Policy-Report-Only', value: 'sandbox' }])).toBe(false);
+    expect(sandboxedByCsp([{ name: 'Content-Security-Policy', value: "default-src 'self'" }])).toBe(false);
   });
 });
 

@@ -226,22 +226,32 @@ describe('WebRequestBlockingInterceptor', () => {
     new WebRequestBlockingInterceptor(() => ff.api).start(h);
     const bank = 'https://bank.test';
     const evil = 'https://evil.test';
-    const cases: Array<[Partial<WebRequestDetails>, { origin: string; topOrigin: string } | undefined]> = [
+    const cases: Array<[Partial<WebRequestDetails>, { origin: string; topOrigin: string; also?: string[] } | undefined]> = [
       // The site's own subresource, in its top-level document.
-      [{ type: 'image', frameId: 0, documentUrl: `${bank}/a`, originUrl: `${bank}/a`, frameAncestors: [] }, { origin: bank, topOrigin: bank }],
+      [{ type: 'image', frameId: 0, documentUrl: `${bank}/a`, originUrl: `${bank}/a`, frameAncestors: [] }, { origin: bank, topOrigin: bank, also: [] }],
       // The bank's subresource, from the bank's frame inside another site's page.
-      [{ type: 'image', frameId: 9, parentFrameId: 0, documentUrl: `${bank}/f`, frameAncestors: [{ url: `${evil}/`, frameId: 0 }] }, { origin: bank, topOrigin: evil }],
-      // A frame's navigation: its requester is the parent document.
-      [{ type: 'sub_frame', frameId: 9, parentFrameId: 0, documentUrl: `${evil}/`, frameAncestors: [{ url: `${evil}/`, frameId: 0 }] }, { origin: evil, topOrigin: evil }],
-      [{ type: 'sub_frame', frameId: 12, parentFrameId: 9, documentUrl: `${bank}/f`, frameAncestors: [{ url: `${bank}/f`, frameId: 9 }, { url: `${evil}/`, frameId: 0 }] }, { origin: bank, topOrigin: evil }],
+      [{ type: 'image', frameId: 9, parentFrameId: 0, documentUrl: `${bank}/f`, frameAncestors: [{ url: `${evil}/`, frameId: 0 }] }, { origin: bank, topOrigin: evil, also: [evil] }],
+      // A frame's navigation: its requester is the parent document, and the document that started it.
+      [{ type: 'sub_frame', frameId: 9, parentFrameId: 0, documentUrl: `${evil}/`, originUrl: `${evil}/`, frameAncestors: [{ url: `${evil}/`, frameId: 0 }] }, { origin: evil, topOrigin: evil, also: [evil, evil] }],
+      [{ type: 'sub_frame', frameId: 12, parentFrameId: 9, documentUrl: `${bank}/f`, originUrl: `${bank}/f`, frameAncestors: [{ url: `${bank}/f`, frameId: 9 }, { url: `${evil}/`, frameId: 0 }] }, { origin: bank, topOrigin: evil, also: [bank, evil, bank] }],
+      // Another site's frame inside the bank's page navigates itself (measured: originUrl is the frame's document).
+      [{ type: 'sub_frame', frameId: 9, parentFrameId: 0, documentUrl: `${bank}/p`, originUrl: `${evil}/ad`, frameAncestors: [{ url: `${bank}/p`, frameId: 0 }] }, { origin: bank, topOrigin: bank, also: [bank, evil] }],
+      // A frame's navigation nobody is named for: unknown.
+      [{ type: 'sub_frame', frameId: 9, parentFrameId: 0, documentUrl: `${bank}/p`, frameAncestors: [{ url: `${bank}/p`, frameId: 0 }] }, undefined],
       // A top-level navigation: the document that started it, or unknown (a typed URL).
       [{ type: 'main_frame', originUrl: `${evil}/` }, { origin: evil, topOrigin: evil }],
       [{ type: 'main_frame' }, undefined],
       // An about:blank or data: document: an opaque origin ('null', never in scope).
-      [{ type: 'xmlhttprequest', frameId: 0, documentUrl: 'about:blank', frameAncestors: [] }, { origin: 'null', topOrigin: 'null' }],
+      [{ type: 'xmlhttprequest', frameId: 0, documentUrl: 'about:blank', frameAncestors: [] }, { origin: 'null', topOrigin: 'null', also: [] }],
       // A frame's request whose ancestors Firefox did not give: unknown, not "top-level".
       [{ type: 'image', frameId: 9, documentUrl: `${bank}/f` }, undefined],
       [{ type: 'script', frameId: 0 }, undefined],
+      // Sandboxed documents of the bank, as firefox-esr 153 reports them (measured): no documentUrl or originUrl,
+      // thirdParty, an ancestor without a URL — each alone makes the request foreign.
+      [{ type: 'image', frameId: 0, thirdParty: true, frameAncestors: [] }, undefined],
+      [{ type: 'image', frameId: 5, parentFrameId: 0, thirdParty: true, frameAncestors: [{ url: `${bank}/preview`, frameId: 0 }] }, undefined],
+      [{ type: 'image', frameId: 0, documentUrl: `${bank}/upload`, originUrl: `${bank}/upload`, thirdParty: true, frameAncestors: [] }, undefined],
+      [{ type: 'sub_frame', frameId: 7, parentFrameId: 5, documentUrl: `${bank}/x`, originUrl: `${bank}/x`, frameAncestors: [{ url: '', frameId: 5 }, { url: `${bank}/preview`, frameId: 0 }] }, undefined],
     ];
     for (const [d] of cases) await ff.listeners.send!.f(details(`${bank}/x`, d));
     expect(seen.requests.map((r) => r.requester)).toEqual(cases.map(([, want]) => want));

@@ -3,7 +3,9 @@
  * `SameSite=Lax` cookie, never wider: a request carries a Mutual session only when it is
  *   (a) a top-level navigation (GET or HEAD) into the session's scope, or
  *   (b) made by a document whose origin, and whose top-level document's origin, are inside the realm's
- *       auth-scope (and, when the browser set an `Origin` header, that origin too).
+ *       auth-scope (and, when the browser set an `Origin` header, that origin too; and every frame between them,
+ *       and for a frame's navigation the document that started it or that the frame shows: `Requester.also`).
+ *       An opaque origin ('null': a sandboxed document, about:blank or data: of unknown parent) is never in scope.
  * Everything else — another site's images, scripts, frames, fetches, form posts, and requests whose
  * requester the adapter could not tell — is "foreign": it goes out as a logged-out browser would send it,
  * and its response is handed to the page untouched (no login prompt, no state change, no failure).
@@ -22,7 +24,7 @@ export function isTopLevelNavigation(r: InterceptedRequest): boolean {
 /** The origins that made the request, as far as the browser tells: all must be in scope. Empty: unknown. */
 export function requesterOrigins(r: InterceptedRequest): string[] {
   const out: string[] = [];
-  if (r.requester) out.push(r.requester.origin, r.requester.topOrigin);
+  if (r.requester) out.push(r.requester.origin, r.requester.topOrigin, ...(r.requester.also ?? []));
   const header = r.headers.find((h) => h.name.toLowerCase() === 'origin')?.value;
   // A top-level navigation's requester is the document the tab showed; the browser's Origin header (set on
   // POST and CORS requests) names the initiator directly. An unknown requester is never "in scope".

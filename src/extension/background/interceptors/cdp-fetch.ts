@@ -4,7 +4,8 @@
  * fresh nc per request, but Fetch pauses every request (add Authorization) and every response (check
  * Authentication-Info before the page sees the body, or replace it). Who made a request (rule R1,
  * docs/threat-model.md) comes from the request's `frameId` and the tab's frame tree (`Page.getFrameTree`, kept
- * current with `Page.frameNavigated` / `frameAttached` / `frameDetached`).
+ * current with `Page.frameNavigated` / `frameAttached` / `frameDetached`), the loader that made it
+ * (`Network.requestWillBeSent`), and each document response's CSP (a sandboxed document is opaque).
  */
 import { chromeApi, type ChromeApi } from '../chrome.ts';
 
@@ -19,6 +20,8 @@ import { withTimeout } from '../urls.ts';
 /** The part of CDP `Fetch.requestPaused` this adapter reads. */
 interface RequestPaused {
   requestId: string;
+  /** The Network domain's id of the request; absent for a request no document's loader made (keepalive). */
+  networkId?: string;
   request: { url: string; method: string; headers: Record<string, string> };
   frameId: string;
   resourceType: string;
@@ -33,9 +36,11 @@ function isRequestPaused(p: unknown): p is RequestPaused {
   return typeof o.requestId === 'string' && typeof o.request === 'object' && o.request !== null && typeof o.request.url === 'string';
 }
 
-/** One frame of the tab: the origin of its current document (undefined until known) and its parent. */
+/** One frame of the tab: the origin of its current document (undefined until known), its loader and its parent. */
 interface FrameInfo {
   origin?: string;
+  /** CDP's id of the frame's current document (its loader): a request of another document is not this one's. */
+  loaderId?: string;
   parentId?: string;
 }
 
@@ -43,12 +48,54 @@ interface TabAttachment {
   mainFrameId?: string;
   network: boolean;
   frames: Map<string, FrameInfo>;
+  /** `Network.requestWillBeSent`: the loader (document) that made each request, by network id. */
+  loaderOf: Map<string, string>;
+  /**
+   * Documents whose response this adapter checked, by loader id (= the navigation's network id): true when the
+   * response sandboxed it (`Content-Security-Policy: sandbox`), so its origin is opaque whatever its URL —
+   * Chromium's frame tree still reports the URL's origin for such a document (measured).
+   */
+  documents: Map<string, boolean>;
+  /** Documents being asked for their origin now (see askOrigins), by loader id. */
+  asking: Map<string, Promise<void>>;
+}
+
+/** Bound of the per-tab maps above (oldest first out). */
+const MAX_TRACKED = 2048;
+
+function remember<K, V>(m: Map<K, V>, k: K, v: V): void {
+  m.delete(k);
+  m.set(k, v);
+  while (m.size > MAX_TRACKED) m.delete(m.keys().next().value!);
+}
+
+function newAttachment(network = false): TabAttachment {
+  return { network, frames: new Map(), loaderOf: new Map(), documents: new Map(), asking: new Map() };
+}
+
+/**
+ * Does a document response's CSP sandbox it into an opaque origin? Any enforced policy with a `sandbox`
+ * directive without `allow-same-origin` does (a `<meta>` policy cannot sandbox; report-only never does).
+ */
+export function sandboxedByCsp(headers: readonly HeaderEntry[]): boolean {
+  for (const h of headers) {
+    if (h.name.toLowerCase() !== 'content-security-policy') continue;
+    // Several policies may share one header line (comma-separated) or come in several lines; each is enforced.
+    for (const policy of h.value.split(',')) {
+      for (const directive of policy.split(';')) {
+        const tokens = directive.trim().toLowerCase().split(/\s+/);
+        if (tokens[0] === 'sandbox' && !tokens.includes('allow-same-origin')) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** The part of a CDP `Page.Frame` this adapter reads. */
 interface CdpFrame {
   id?: unknown;
   parentId?: unknown;
+  loaderId?: unknown;
   url?: unknown;
   securityOrigin?: unknown;
 }
@@ -201,7 +248,7 @@ export class CdpFetchInterceptor implements Interceptor {
       await dbg.detach({ tabId }).catch(() => undefined);
       return false;
     }
-    const att: TabAttachment = { network: false, frames: new Map() };
+    const att = newAttachment();
     this.tabs.set(tabId, att);
     // Page events keep the frame tree (who makes each request) current.
     await dbg.sendCommand({ tabId }, 'Page.enable').catch(() => undefined);
@@ -231,7 +278,9 @@ export class CdpFetchInterceptor implements Interceptor {
 
   private recordFrame(att: TabAttachment, f: CdpFrame): void {
     if (typeof f.id !== 'string') return;
-    const info: FrameInfo = { origin: frameOrigin(f) };
+    const loaderId = typeof f.loaderId === 'string' ? f.loaderId : undefined;
+    const info: FrameInfo = { origin: loaderId !== undefined && att.documents.get(loaderId) === true ? 'null' : frameOrigin(f) };
+    if (loaderId !== undefined) info.loaderId = loaderId;
     if (typeof f.parentId === 'string') info.parentId = f.parentId;
     else att.mainFrameId = f.id;
     att.frames.set(f.id, info);
@@ -246,13 +295,19 @@ export class CdpFetchInterceptor implements Interceptor {
       if (!att.frames.has(p.frameId)) att.frames.set(p.frameId, info);
     } else if (method === 'Page.frameDetached' && typeof p.frameId === 'string') {
       att.frames.delete(p.frameId);
+    } else if (method === 'Network.requestWillBeSent' && typeof p.requestId === 'string' && typeof p.loaderId === 'string') {
+      remember(att.loaderOf, p.requestId, p.loaderId);
     }
   }
 
   /**
-   * Who made the request (rule R1): for a subresource, the document in its frame; for a frame's navigation,
-   * the frame's parent document; for a top-level navigation, the document the tab shows now. Undefined when
-   * the tree does not say (the core then treats the request as another site's).
+   * Who made the request (rule R1): for a subresource, the document in its frame — the frame's *current*
+   * document only: a request of a document the frame no longer shows (a `keepalive` fetch from the previous
+   * page's `pagehide`, which Chromium sends with no loader at all) is not credited to its successor; for a
+   * frame's navigation, the frame's parent document and the document the frame shows now (CDP does not say
+   * which of the two started it: both must be in scope); for a top-level navigation, the document the tab shows
+   * now. Every frame up to the top is named too (`also`). Undefined when the tree does not say (the core then
+   * treats the request as another site's).
    */
   private requesterOf(att: TabAttachment, p: RequestPaused, mainFrame: boolean): Requester | undefined {
     const main = att.mainFrameId === undefined ? undefined : att.frames.get(att.mainFrameId)?.origin;
@@ -260,9 +315,69 @@ export class CdpFetchInterceptor implements Interceptor {
     if (mainFrame) return { origin: main, topOrigin: main };
     const frame = att.frames.get(p.frameId);
     if (!frame) return undefined;
-    const doc = p.resourceType === 'Document' ? (frame.parentId === undefined ? undefined : att.frames.get(frame.parentId)) : frame;
+    const navigation = p.resourceType === 'Document';
+    const also: string[] = [];
+    if (navigation) {
+      // The frame's own document, unless it is the initial empty one its parent made (no origin recorded yet).
+      if (frame.origin !== undefined) also.push(frame.origin);
+    } else {
+      if (p.networkId === undefined) return undefined; // no loader made it: not the frame's document's request
+      const loader = att.loaderOf.get(p.networkId);
+      if (loader !== undefined && frame.loaderId !== undefined && loader !== frame.loaderId) return undefined;
+    }
+    const doc = navigation ? (frame.parentId === undefined ? undefined : att.frames.get(frame.parentId)) : frame;
     if (doc?.origin === undefined) return undefined;
-    return { origin: doc.origin, topOrigin: main };
+    // Every frame above the document, up to the top (a bounded walk: the tree comes from the browser).
+    let up = doc.parentId === undefined ? undefined : att.frames.get(doc.parentId);
+    for (let depth = 0; up !== undefined && depth < 64; depth++) {
+      if (up.origin === undefined) return undefined;
+      also.push(up.origin);
+      up = up.parentId === undefined ? undefined : att.frames.get(up.parentId);
+    }
+    return { origin: doc.origin, topOrigin: main, also };
+  }
+
+  /**
+   * A document whose response this adapter did not see (loaded before the tab was attached, or before a worker
+   * restart) may have been sandboxed by its response's CSP, which the frame tree does not show. Ask the document
+   * itself, once per document: its origin as seen from an isolated world (where the page's own script cannot
+   * redefine it). No answer: opaque (fail closed). Not for navigations: Page commands may not answer while a
+   * navigation is paused. Undefined (no waiting at all) when every document up the frame's chain is known.
+   */
+  private askOrigins(tabId: number, att: TabAttachment, frameId: string): Promise<unknown> | undefined {
+    const asks: Array<Promise<void>> = [];
+    let id: string | undefined = frameId;
+    for (let depth = 0; id !== undefined && depth < 64; depth++) {
+      const f = att.frames.get(id);
+      if (!f) break;
+      const loader = f.loaderId;
+      if (loader !== undefined && f.origin !== undefined && f.origin !== 'null' && !att.documents.has(loader)) {
+        let ask = att.asking.get(loader);
+        if (!ask) {
+          ask = this.askOrigin(tabId, att, id, loader, f.origin).finally(() => att.asking.delete(loader));
+          att.asking.set(loader, ask);
+        }
+        asks.push(ask);
+      }
+      id = f.parentId;
+    }
+    return asks.length === 0 ? undefined : Promise.all(asks);
+  }
+
+  private async askOrigin(tabId: number, att: TabAttachment, frameId: string, loader: string, recorded: string): Promise<void> {
+    const dbg = this.api().debugger;
+    let origin = 'null';
+    try {
+      const world = (await withTimeout(dbg.sendCommand({ tabId }, 'Page.createIsolatedWorld', { frameId, worldName: 'mutual-origin' }), 1000)) as { executionContextId?: unknown };
+      const r = (await withTimeout(dbg.sendCommand({ tabId }, 'Runtime.evaluate', { expression: 'self.origin', contextId: world.executionContextId, returnByValue: true }), 1000)) as { result?: { value?: unknown } };
+      if (typeof r.result?.value === 'string') origin = r.result.value.toLowerCase();
+    } catch {
+      /* no answer: opaque */
+    }
+    const opaque = origin !== recorded;
+    remember(att.documents, loader, opaque);
+    const now = att.frames.get(frameId);
+    if (opaque && now?.loaderId === loader) now.origin = 'null';
   }
 
   private async enableNetwork(tabId: number): Promise<void> {
@@ -309,7 +424,7 @@ export class CdpFetchInterceptor implements Interceptor {
     const dbg = this.api().debugger;
     const target = { tabId };
     const h = this.handlers;
-    const att = this.tabs.get(tabId) ?? { network: false, frames: new Map<string, FrameInfo>() };
+    const att = this.tabs.get(tabId) ?? newAttachment();
     if (!this.tabs.has(tabId)) this.tabs.set(tabId, att); // events after a service-worker restart
     const responseStage = p.responseStatusCode !== undefined || p.responseErrorReason !== undefined;
     const send = (method: string, params: object) => dbg.sendCommand(target, method, params).catch(() => undefined);
@@ -318,6 +433,10 @@ export class CdpFetchInterceptor implements Interceptor {
       await send('Fetch.continueRequest', { requestId: p.requestId });
       return;
     }
+    if (responseStage && p.resourceType === 'Document' && p.networkId !== undefined) {
+      // The document this response becomes: its commit (Page.frameNavigated, same loader id) comes after this.
+      remember(att.documents, p.networkId, sandboxedByCsp(p.responseHeaders ?? []));
+    }
     const knownFrame = att.frames.get(p.frameId);
     const mainOrigin = att.mainFrameId === undefined ? undefined : att.frames.get(att.mainFrameId)?.origin;
     // Read the tree again when it cannot name the requester: after a worker restart, a frame the events have not
@@ -325,10 +444,15 @@ export class CdpFetchInterceptor implements Interceptor {
     // attached before its navigation, whose commit event this worker has not processed yet.
     // Never for a document request on the 'null' ground alone: Page.getFrameTree may not answer while a
     // navigation is paused (as Network.getCertificate does not), and a top-level GET needs no requester.
+    // (A document this adapter saw sandboxed is 'null' for good: no need to ask.)
+    const unsure = (f: FrameInfo | undefined) => f?.origin === undefined || (f.origin === 'null' && !(f.loaderId !== undefined && att.documents.get(f.loaderId) === true));
+    const mainInfo = att.mainFrameId === undefined ? undefined : att.frames.get(att.mainFrameId);
     if (att.mainFrameId === undefined || !knownFrame || mainOrigin === undefined
-      || ((mainOrigin === 'null' || knownFrame.origin === undefined || knownFrame.origin === 'null') && p.resourceType !== 'Document')) {
+      || ((unsure(mainInfo) || unsure(knownFrame)) && p.resourceType !== 'Document')) {
       await this.refreshMainFrame(tabId, att);
     }
+    const asking = p.resourceType === 'Document' ? undefined : this.askOrigins(tabId, att, p.frameId);
+    if (asking) await asking;
     const mainFrame = p.resourceType === 'Document' && att.mainFrameId !== undefined && p.frameId === att.mainFrameId;
     const requester = this.requesterOf(att, p, mainFrame);
     const req: InterceptedRequest = {

@@ -46,6 +46,13 @@ export interface InterceptedRequest {
 export interface Requester {
   origin: string;
   topOrigin: string;
+  /**
+   * More documents the request depends on, whose origins must all be in scope too: the frames between the
+   * document and the top (as `SameSite` looks at every ancestor), and for a frame's navigation the document
+   * that started it (Firefox's `originUrl`) or, where the browser does not tell, the one the frame shows now
+   * (Chromium) — so a foreign frame inside the site cannot navigate itself into the session.
+   */
+  also?: string[];
 }
 
 export interface InterceptedResponse extends InterceptedRequest {

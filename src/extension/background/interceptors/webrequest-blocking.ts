@@ -53,6 +53,8 @@ export interface WebRequestDetails {
   originUrl?: string;
   documentUrl?: string;
   parentFrameId?: number;
+  /** Firefox's judgement that the request is third-party to its window hierarchy. */
+  thirdParty?: boolean;
   /** From the immediate parent up to the top-level document; empty or absent for a request of the top frame. */
   frameAncestors?: Array<{ url: string; frameId: number }>;
   requestHeaders?: WebRequestHeader[];
@@ -135,25 +137,47 @@ function originOfUrl(url: string | undefined): string | undefined {
 }
 
 /**
- * The document that made the request and its top-level document, from what Firefox reports (see the module
- * comment). Undefined when Firefox does not say: the core then treats the request as another site's.
+ * The document that made the request, its top-level document and every frame between them (for a frame's
+ * navigation also the document that started it), from what Firefox reports (see the module comment). Undefined
+ * when Firefox does not say: the core then treats the request as another site's.
+ *
+ * Measured in firefox-esr 153: a document of an opaque origin (sandboxed by `<iframe sandbox>` or by a
+ * `Content-Security-Policy: sandbox` response, even at a URL of the site) is not named at all — no `documentUrl`,
+ * no `originUrl`, `thirdParty: true`, and as an ancestor an empty `url`, with `Sec-Fetch-Site: cross-site` on
+ * its requests. Each of these makes the request foreign here (the header in authorize.ts), so a sandboxed
+ * document never speaks for the site whose URL it has.
  */
 export function requesterOf(d: WebRequestDetails): Requester | undefined {
   if (d.type === 'main_frame') {
     const origin = originOfUrl(d.originUrl);
     return origin === undefined ? undefined : { origin, topOrigin: origin };
   }
+  // Firefox's own verdict that the request is third-party to its frames (an auth-scope never spans sites).
+  if (d.thirdParty === true) return undefined;
   const origin = originOfUrl(d.documentUrl);
   if (origin === undefined) return undefined;
   const ancestors = d.frameAncestors ?? [];
+  const also: string[] = [];
+  for (const a of ancestors) {
+    const o = originOfUrl(a.url);
+    if (o === undefined) return undefined; // an ancestor Firefox does not name (opaque): fail closed
+    also.push(o);
+  }
+  if (d.type === 'sub_frame') {
+    // Who started the frame's navigation: the document in the frame itself when it navigates itself (another
+    // site's frame inside the site must not get in), its parent when the parent sets the frame's src.
+    const by = originOfUrl(d.originUrl);
+    if (by === undefined) return undefined;
+    also.push(by);
+  }
   const top = ancestors.length === 0 ? undefined : ancestors[ancestors.length - 1];
   if (top === undefined) {
     // No ancestors: the document is the top-level one — for a frame's navigation, its parent (frame 0).
     const inTop = d.type === 'sub_frame' ? d.parentFrameId === 0 || d.parentFrameId === undefined : d.frameId === 0;
-    return inTop ? { origin, topOrigin: origin } : undefined;
+    return inTop ? { origin, topOrigin: origin, also } : undefined;
   }
   const topOrigin = originOfUrl(top.url);
-  return topOrigin === undefined ? undefined : { origin, topOrigin };
+  return topOrigin === undefined ? undefined : { origin, topOrigin, also };
 }
 
 export class WebRequestBlockingInterceptor implements Interceptor {
