@@ -97,15 +97,16 @@ export function startBackground(opts: BackgroundOptions): void {
     );
   }
 
-  // Firefox stops an event page only after its runtime.onSuspend listeners have settled (up to 5 s), and
-  // releases every blocking webRequest call the stopped page had not answered *unmodified*: a request without
-  // its Authorization, a response unchecked (measured, docs/browser-notes.md). So before it stops: let the held
-  // requests get their answers (the rest are cancelled), then write what was left to write lazily.
+  // Firefox releases every blocking webRequest call a stopped event page had not answered *unmodified*: a
+  // request without its Authorization, a response unchecked (measured: docs/browser-notes.md, "event page stopped
+  // mid-request"). It stops the page only after its runtime.onSuspend listeners have settled (up to 5 s; a
+  // crash skips them). So before it stops: let the held requests get their answers (what is still held at the
+  // deadline is cancelled), then write what was left to write lazily. Chromium: no drain, the writes only.
   api.runtime.onSuspend?.addListener(async () => {
     note('suspend: draining held requests');
-    const cancelled = (await interceptor.drain?.(SUSPEND_DRAIN_MS)) ?? 0;
-    const core = await ready;
-    await Promise.all([core.host.persist(true), core.tabs.flush()]).catch(() => undefined);
+    const cancelled = (await interceptor.drain?.(SUSPEND_DRAIN_MS).catch(() => 0)) ?? 0;
+    const core = await ready.catch(() => undefined);
+    if (core) await Promise.all([core.host.persist(true), core.tabs.flush()]).catch(() => undefined);
     note(`suspend: ready to stop${cancelled > 0 ? ` (${cancelled} held requests cancelled)` : ''}`);
   });
 
