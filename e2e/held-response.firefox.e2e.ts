@@ -1,8 +1,10 @@
 /**
  * Measurement (Firefox): what happens to a response held in a blocking `onHeadersReceived` listener when the
- * background event page is stopped by force (a crash; `terminateBackground`) before it answers. The answer
- * decides whether the Firefox adapter's "checked before the page sees a byte" survives a background crash
- * (docs/threat-model.md, docs/browser-notes.md).
+ * background event page goes away before that listener answers. The listener here is the test's own and never
+ * answers, so the extension's runtime.onSuspend drain (which answers or cancels the extension's own held calls)
+ * cannot help it: it stands for what a crash does to the extension's listeners. The answer decides whether the
+ * Firefox adapter's "checked before the page sees a byte" survives a background crash (docs/threat-model.md,
+ * docs/browser-notes.md, "event page stopped mid-request").
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PASSWORD, startServer, type MutualServer } from './support/harness.ts';

@@ -7,7 +7,7 @@
  *   a stopped worker and the requests it had paused stay stuck; the content script's keep-awake ping wakes it,
  *   and the new worker replaces (tabs.discard) and reloads the stuck page — so the page may come back as a new
  *   tab (the Chromium-only branch below follows it).
- * - Firefox: the event page is terminated by force (browsers.ts stopBackground); the next webRequest event
+ * - Firefox: the event page is stopped through its suspension path (browsers.ts stopBackground); the next webRequest event
  *   wakes it with its persistent listeners, and the tab stays the same tab.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -5,7 +5,7 @@
  * login, a request carrying Authorization, a response that fails to prove the server never reaching the page,
  * and over HTTPS a swapped certificate refused at headers time, before the response is released.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type {
   BlockingResponse, FirefoxWebRequestApi, StreamFilterLike, WebRequestDetails,
 } from '../../src/extension/background/interceptors/webrequest-blocking.ts';
-import { requesterOf, WebRequestBlockingInterceptor } from '../../src/extension/background/interceptors/webrequest-blocking.ts';
+import { DRAIN_QUIET_MS, FIREFOX_BATCH_MS, requesterOf, WebRequestBlockingInterceptor } from '../../src/extension/background/interceptors/webrequest-blocking.ts';
 import type {
   InterceptedRequest, InterceptedResponse, Interceptor, InterceptorHandlers, RequestVerdict, ResponseVerdict,
 } from '../../src/extension/background/interceptors/interceptor.ts';
@@ -274,6 +274,79 @@ describe('WebRequestBlockingInterceptor', () => {
     const seam: Interceptor = i;
     expect(await seam.resume({ tabId: 7, url: `${ORIGIN}/`, inFlight: true }, tabs)).toEqual({ attached: true });
     expect(navigations).toEqual([]);
+  });
+});
+
+/**
+ * runtime.onSuspend (issue 8): Firefox releases, *unmodified*, every request whose blocking listener call a
+ * stopped event page has not answered — including calls still in Firefox's own batch, not yet sent to the page
+ * (ConduitsParent: up to 250 ms). The adapter's drain() keeps the page alive until each has its real answer.
+ */
+describe('WebRequestBlockingInterceptor.drain (before the event page is stopped)', () => {
+  afterEach(() => void vi.useRealTimers());
+
+  /** Handlers whose request stage answers after `delayMs` (never, if undefined) with an Authorization. */
+  function slowHandlers(delayMs: number | undefined) {
+    const never = new Promise<never>(() => undefined);
+    const after = <T>(v: T): Promise<T> => (delayMs === undefined ? never : new Promise((r) => setTimeout(() => r(v), delayMs)));
+    const h: InterceptorHandlers = {
+      onRequest: () => after<RequestVerdict>({ kind: 'continue', authorization: 'Mutual sid=1' }),
+      onResponse: () => after<ResponseVerdict>({ kind: 'continue' }),
+      onRequestFailed: () => undefined,
+      onDetached: () => undefined,
+    };
+    return h;
+  }
+
+  const settledState = async <T>(p: Promise<T>): Promise<'pending' | T> => Promise.race([p, Promise.resolve('pending' as const)]);
+
+  it('waits until a held request has its real answer (with Authorization), and no less than the quiet period', async () => {
+    vi.useFakeTimers();
+    const ff = fakeFirefox();
+    const i = new WebRequestBlockingInterceptor(() => ff.api);
+    i.start(slowHandlers(200));
+    const answer = ff.listeners.send!.f(details(`${ORIGIN}/img.png`, { type: 'image', frameId: 0, documentUrl: `${ORIGIN}/` })) as Promise<BlockingResponse>;
+    let drained: number | undefined;
+    void i.drain(3000).then((n) => void (drained = n));
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await answer).toMatchObject({ requestHeaders: expect.arrayContaining([{ name: 'Authorization', value: 'Mutual sid=1' }]) });
+    expect(drained).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(DRAIN_QUIET_MS);
+    expect(drained).toBe(0);
+  });
+
+  it('also waits for a call Firefox delivers late (its webRequest batch), which onSuspend overtook', async () => {
+    vi.useFakeTimers();
+    const ff = fakeFirefox();
+    const i = new WebRequestBlockingInterceptor(() => ff.api);
+    i.start(slowHandlers(100));
+    let drained: number | undefined;
+    void i.drain(3000).then((n) => void (drained = n));
+    await vi.advanceTimersByTimeAsync(FIREFOX_BATCH_MS - 10);
+    expect(drained).toBeUndefined(); // nothing held yet, but the batch may still come
+    const late = ff.listeners.send!.f(details(`${ORIGIN}/img.png`, { type: 'image', frameId: 0, documentUrl: `${ORIGIN}/` })) as Promise<BlockingResponse>;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await late).toMatchObject({ requestHeaders: expect.arrayContaining([{ name: 'Authorization', value: 'Mutual sid=1' }]) });
+    expect(drained).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(DRAIN_QUIET_MS);
+    expect(drained).toBe(0);
+  });
+
+  it('answers what is still held at the deadline fail-closed: the request and the response are cancelled, never released', async () => {
+    vi.useFakeTimers();
+    const ff = fakeFirefox();
+    const i = new WebRequestBlockingInterceptor(() => ff.api);
+    i.start(slowHandlers(undefined));
+    const sub = { type: 'image', frameId: 0, documentUrl: `${ORIGIN}/` };
+    const request = ff.listeners.send!.f(details(`${ORIGIN}/a.png`, sub)) as Promise<BlockingResponse>;
+    const response = ff.listeners.headers!.f(details(`${ORIGIN}/b.png`, { ...sub, statusCode: 200, responseHeaders: [] })) as Promise<BlockingResponse>;
+    const drained = i.drain(1000);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(await settledState(request)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await drained).toBe(2);
+    expect(await request).toEqual({ cancel: true });
+    expect(await response).toEqual({ cancel: true });
   });
 });
 

@@ -10,12 +10,20 @@ import { webRandom } from '../../bytes.ts';
 import { webext } from '../shared/webext.ts';
 import { extensionPort } from './browser-port.ts';
 import { MutualBackground, trace } from './core.ts';
+import { note } from './trace.ts';
 import { EngineHost } from './engine.ts';
 import { handlers, route, trustOf, type MessageSender } from './handlers.ts';
 import type { Interceptor } from './interceptors/interceptor.ts';
 import { randomPhrase } from './phrase.ts';
 import { privateStringItem } from './phrase-store.ts';
 import { localStore, sessionStore, type LocalStore, type StorageArea } from './storage.ts';
+
+/**
+ * How long runtime.onSuspend waits for held requests before answering them fail-closed. Firefox waits for an
+ * onSuspend listener at most `extensions.webextensions.runtime.timeout` (5000 ms by default) before it stops
+ * the page anyway; this leaves time for the final writes.
+ */
+export const SUSPEND_DRAIN_MS = 3000;
 
 /** Replaced at build time (vite.config.ts `define`). */
 declare const __MUTUAL_TEST_HOOKS__: boolean;
@@ -88,6 +96,19 @@ export function startBackground(opts: BackgroundOptions): void {
       ['responseHeaders', 'extraHeaders'],
     );
   }
+
+  // Firefox releases every blocking webRequest call a stopped event page had not answered *unmodified*: a
+  // request without its Authorization, a response unchecked (measured: docs/browser-notes.md, "event page stopped
+  // mid-request"). It stops the page only after its runtime.onSuspend listeners have settled (up to 5 s; a
+  // crash skips them). So before it stops: let the held requests get their answers (what is still held at the
+  // deadline is cancelled), then write what was left to write lazily. Chromium: no drain, the writes only.
+  api.runtime.onSuspend?.addListener(async () => {
+    note('suspend: draining held requests');
+    const cancelled = (await interceptor.drain?.(SUSPEND_DRAIN_MS).catch(() => 0)) ?? 0;
+    const core = await ready.catch(() => undefined);
+    if (core) await Promise.all([core.host.persist(true), core.tabs.flush()]).catch(() => undefined);
+    note(`suspend: ready to stop${cancelled > 0 ? ` (${cancelled} held requests cancelled)` : ''}`);
+  });
 
   api.runtime.onMessage.addListener((msg: unknown, sender: unknown) => {
     const from = sender as MessageSender;

@@ -74,6 +74,14 @@ export class Tabs {
     });
   }
 
+  /** Write the records now, pending counters included (the background is about to stop). */
+  async flush(): Promise<void> {
+    clearTimeout(this.later);
+    this.later = undefined;
+    this.dirty = false;
+    await this.store.tabs.set(Object.fromEntries(this.records));
+  }
+
   /**
    * Counters only (a verified subresource): written with the next save, at the latest after
    * {@link COUNTER_SAVE_MS}. A 40-subresource page then costs one write, not 40 (measured: each write is an IPC

@@ -129,6 +129,12 @@ export interface Interceptor {
    * simply attach.
    */
   resume(tab: ResumeTab, tabs: TabControl): Promise<ResumeResult>;
+  /**
+   * The background is about to be stopped (runtime.onSuspend, where the browser waits for its listeners): wait
+   * until every request the adapter holds has its answer, at most `deadlineMs`, then answer the rest fail-closed.
+   * Resolves with how many were answered that way. Absent: the adapter holds nothing the browser would release.
+   */
+  drain?(deadlineMs: number): Promise<number>;
   /** Register the adapter's browser listeners (synchronously, at service-worker start). */
   start(h: InterceptorHandlers): void;
   /** Begin intercepting a tab; resolves false when that is impossible (e.g. a chrome:// page). */

@@ -111,6 +111,20 @@ export interface FirefoxWebRequestApi {
 }
 
 const URLS = ['http://*/*', 'https://*/*'];
+
+/**
+ * Firefox sends non-urgent webRequest events to an extension page in batches, at the latest this long after the
+ * first (ConduitsParent.sys.mjs, BATCH_TIMEOUT_MS, Firefox ESR 153).
+ */
+export const FIREFOX_BATCH_MS = 250;
+/** How long {@link WebRequestBlockingInterceptor.drain} waits for calls still in Firefox's batch (twice the batch delay). */
+export const DRAIN_QUIET_MS = 2 * FIREFOX_BATCH_MS;
+
+/** A blocking listener call Firefox is waiting on: settles by itself, or is answered early by {@link WebRequestBlockingInterceptor.drain}. */
+interface HeldCall {
+  settled: Promise<void>;
+  answer(r: BlockingResponse): void;
+}
 /** Requests between their two stages (a bound: entries of requests Firefox never answered are dropped oldest first). */
 const MAX_IN_FLIGHT = 4096;
 
@@ -188,15 +202,58 @@ export class WebRequestBlockingInterceptor implements Interceptor {
   /** Requests seen at the request stage, by requestId (their headers are needed for a core retry). */
   private readonly requests = new Map<string, InterceptedRequest>();
   private ownOrigin: string | undefined;
+  /** Blocking listener calls not answered yet (the requests Firefox holds for this page). */
+  private readonly held = new Set<HeldCall>();
+  /** When the last listener call arrived (epoch ms). */
+  private lastHeld = 0;
 
   constructor(private readonly api: () => FirefoxWebRequestApi) {}
 
   start(h: InterceptorHandlers): void {
     this.handlers = h;
     const wr = this.api().webRequest;
-    wr.onBeforeSendHeaders.addListener((d) => this.onBeforeSendHeaders(d), { urls: URLS }, ['blocking', 'requestHeaders']);
-    wr.onHeadersReceived.addListener((d) => this.onHeadersReceived(d), { urls: URLS }, ['blocking', 'responseHeaders']);
+    wr.onBeforeSendHeaders.addListener((d) => this.hold(this.onBeforeSendHeaders(d)), { urls: URLS }, ['blocking', 'requestHeaders']);
+    wr.onHeadersReceived.addListener((d) => this.hold(this.onHeadersReceived(d)), { urls: URLS }, ['blocking', 'responseHeaders']);
     wr.onErrorOccurred.addListener((d) => this.onErrorOccurred(d), { urls: URLS });
+  }
+
+  /** Track a listener call until Firefox has its answer (see {@link drain}). */
+  private hold(run: Promise<BlockingResponse>): Promise<BlockingResponse> {
+    let answer!: (r: BlockingResponse) => void;
+    const early = new Promise<BlockingResponse>((resolve) => (answer = resolve));
+    const call: HeldCall = { settled: run.then(() => undefined, () => undefined), answer };
+    this.held.add(call);
+    this.lastHeld = Date.now();
+    void call.settled.then(() => this.held.delete(call));
+    return Promise.race([run, early]);
+  }
+
+  /**
+   * The event page is about to be stopped (runtime.onSuspend): every request whose listener call a stopped page
+   * has not answered is released by Firefox *unmodified* — a request without its Authorization, a response
+   * unchecked (docs/browser-notes.md, "event page stopped mid-request"). Two kinds are at risk: calls this page
+   * is still working on, and calls Firefox has not even sent yet — it batches non-urgent webRequest events to
+   * the page for up to {@link FIREFOX_BATCH_MS}, and the onSuspend message overtakes them. So: wait until no
+   * call is held and none has arrived for {@link DRAIN_QUIET_MS}, at most `deadlineMs`; then answer what is
+   * still held fail-closed (cancel). Resolves with how many were cancelled.
+   */
+  async drain(deadlineMs: number): Promise<number> {
+    const start = Date.now();
+    const end = start + deadlineMs;
+    for (;;) {
+      const now = Date.now();
+      const quietUntil = Math.max(start, this.lastHeld) + DRAIN_QUIET_MS;
+      if ((this.held.size === 0 && now >= quietUntil) || now >= end) break;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const wait = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(1, Math.min(end, this.held.size === 0 ? quietUntil : end) - now))));
+      const settled = this.held.size > 0 ? Promise.all([...this.held].map((c) => c.settled)) : wait;
+      await Promise.race([settled, wait]);
+      clearTimeout(timer);
+    }
+    const cancelled = this.held.size;
+    for (const c of this.held) c.answer({ cancel: true });
+    this.held.clear();
+    return cancelled;
   }
 
   /** Our own requests (the extension's fetch()) and requests of no tab are not intercepted. */
