@@ -109,21 +109,24 @@ export async function serverStatus(server: MutualServer): Promise<Status> {
 export interface Browser {
   context: BrowserContext;
   extensionId: string;
+  /** The browser's profile directory (benchmarks find the browser's processes by it). */
+  profile: string;
   worker(): Promise<Worker>;
   /** An extension page (the options page) to call the extension API and message the background from. */
   probe(): Promise<Page>;
   close(): Promise<void>;
 }
 
-export async function launch(extraArgs: string[] = []): Promise<Browser> {
-  if (!existsSync(join(DIST, 'manifest.json'))) throw new Error('dist/ is missing: run `npm run build` first');
+/** `dist`: another build of the extension (benchmarks comparing two builds in one run). */
+export async function launch(extraArgs: string[] = [], dist = DIST): Promise<Browser> {
+  if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`${dist} is missing: run \`npm run build\` first`);
   const profile = mkdtempSync(join(tmpdir(), 'mutual-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`,
+      '--disable-component-update', '--disable-sync', `--disable-extensions-except=${dist}`, `--load-extension=${dist}`,
       ...extraArgs,
     ],
   });
@@ -141,6 +144,7 @@ export async function launch(extraArgs: string[] = []): Promise<Browser> {
     },
     context,
     extensionId,
+    profile,
     async worker() {
       // After a stop the worker comes back as a new object: always look it up again.
       const w = context.serviceWorkers().find((x) => x.url().startsWith(`chrome-extension://${extensionId}/`));

@@ -91,7 +91,9 @@ export function startBackground(opts: BackgroundOptions): void {
           .then((c) => c.onObservedResponse({ tabId: d.tabId, url: d.url, statusCode: d.statusCode, type: d.type, headers }))
           .catch(() => undefined);
       },
-      { urls: ['http://*/*', 'https://*/*'] },
+      // Top-level documents only: only a tab's own document may make the extension intercept it (observer.ts,
+      // rule R1), and 'extraHeaders' costs every request it covers a detour through the browser process (issue 10).
+      { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] },
       // Chromium hides WWW-Authenticate from webRequest without 'extraHeaders'.
       ['responseHeaders', 'extraHeaders'],
     );
