@@ -31,7 +31,6 @@ const PASSWORD = 'bench password';
 const slugOf = (algorithm: string): string => algorithm.replace(/^iso-kam3-/, '').replace(/-sha\d+$/, '');
 const P256 = slugOf('iso-kam3-ec-p256-sha256');
 const TARGET = fileURLToPath(new URL('./server-target.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 interface Target {
   origin: string;
@@ -41,7 +40,9 @@ interface Target {
 
 function startTarget(mode: string, redisUrl?: string): Promise<Target> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [TARGET, mode, ...(redisUrl ? [redisUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Node itself with tsx as a loader (not the tsx launcher, which runs Node as its own child: a SIGKILL then left
+    // that grandchild serving and holding the stdout pipe, and the bench never exited).
+    const child = spawn(process.execPath, ['--import', 'tsx', TARGET, mode, ...(redisUrl ? [redisUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
