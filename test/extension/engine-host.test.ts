@@ -11,8 +11,8 @@ import { ScriptedServer } from '../support/scripted-server.ts';
 
 const ORIGIN = 'http://127.0.0.1:8080';
 
-async function established() {
-  const server = await ScriptedServer.create({ algorithm: 'iso-kam3-ec-p256-sha256', origin: ORIGIN, realm: 'r', users: { u: 'p' }, path: '/' });
+async function established(ncWindow = 2 * NC_RESERVE) {
+  const server = await ScriptedServer.create({ algorithm: 'iso-kam3-ec-p256-sha256', origin: ORIGIN, realm: 'r', users: { u: 'p' }, path: '/', ncWindow });
   const area = memoryArea();
   const store = sessionStore(() => area);
   const load = () => EngineHost.load(store, { random: webRandom, now: Date.now }, { pendingBeforeSend: false });
@@ -72,6 +72,14 @@ describe('EngineHost: nonce numbers', () => {
     while (held.length > 0) held.shift()!();
     await late;
     expect(new Set(ncs).size).toBe(ncs.length);
+  });
+
+  it('a restart jumps at most half the server\'s nc-window, so a request sent before it stays inside the window', async () => {
+    const { server, host, load } = await established(16);
+    const before = await request(host, server);
+    const after = await request(await load(), server); // the worker died: the new one resumes at the mark
+    expect(after).toBeGreaterThan(before);
+    expect(after - before).toBeLessThanOrEqual(8);
   });
 
   it('parallel requests all wait for the write that covers their number', async () => {

@@ -242,6 +242,17 @@ describe('deciding fails closed (R1)', () => {
     expect(by('4')).toEqual({ origin: 'http://e2.example', topOrigin: ORIGIN, also: [ORIGIN] });
   });
 
+  it('CSP sandbox tokens are split on ASCII whitespace only, as the browser does; policies on several lines', async () => {
+    const { sandboxedByCsp } = await import('../../src/extension/background/interceptors/cdp-fetch.ts');
+    const csp = (value: string) => sandboxedByCsp([{ name: 'Content-Security-Policy', value }]);
+    // \v and U+00A0 are not separators for the browser: "allow-scripts\vallow-same-origin" is one unknown token.
+    expect(csp('sandbox allow-scripts\vallow-same-origin')).toBe(true);
+    expect(csp('sandbox allow-scripts\u00a0allow-same-origin')).toBe(true);
+    expect(csp('sandbox allow-scripts\tallow-same-origin')).toBe(false);
+    expect(csp("default-src 'self'\nsandbox allow-scripts")).toBe(true);
+    expect(csp('SANDBOX')).toBe(true);
+  });
+
   it('the CDP adapter credits a request to the document that made it: its loader, not its frame; a CSP-sandboxed document is opaque', async () => {
     const { sandboxedByCsp } = await import('../../src/extension/background/interceptors/cdp-fetch.ts');
     let top: { securityOrigin: string } = { id: 'main', loaderId: 'L1', url: `${EVIL}/`, securityOrigin: EVIL } as { securityOrigin: string };

@@ -332,6 +332,24 @@ describe('WebRequestBlockingInterceptor.drain (before the event page is stopped)
     expect(drained).toBe(0);
   });
 
+  it('ends without cancelling anything when Firefox calls the stop off (runtime.onSuspendCanceled)', async () => {
+    vi.useFakeTimers();
+    const ff = fakeFirefox();
+    const i = new WebRequestBlockingInterceptor(() => ff.api);
+    i.start(slowHandlers(2000));
+    const request = ff.listeners.send!.f(details(`${ORIGIN}/a.png`, { type: 'image', frameId: 0, documentUrl: `${ORIGIN}/` })) as Promise<BlockingResponse>;
+    let drained: number | undefined;
+    void i.drain(1000).then((n) => void (drained = n));
+    await vi.advanceTimersByTimeAsync(100);
+    i.cancelDrain();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(drained).toBe(0);
+    await vi.advanceTimersByTimeAsync(1000); // past the drain's deadline: the page goes on, nothing is cut short
+    expect(await settledState(request)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await request).toMatchObject({ requestHeaders: expect.arrayContaining([{ name: 'Authorization', value: 'Mutual sid=1' }]) });
+  });
+
   it('answers what is still held at the deadline fail-closed: the request and the response are cancelled, never released', async () => {
     vi.useFakeTimers();
     const ff = fakeFirefox();

@@ -110,8 +110,11 @@ export class EngineHost {
       }
       const id = `${k} ${s.keys.sid}`;
       let mark = this.marks.get(id);
-      if (mark === undefined || s.keys.nextNc + (full ? NC_RESERVE : NC_RESERVE / 2) > mark) {
-        mark = Math.max(mark ?? 0, Math.min(s.keys.nextNc + NC_RESERVE, s.keys.ncMax + 1));
+      // The block never exceeds half the server's nc-window: after a restart the new numbers jump at most that far,
+      // so a request sent before the restart and arriving after the jump is still inside the window.
+      const reserve = Math.max(1, Math.min(NC_RESERVE, Math.floor(s.keys.ncWindow / 2)));
+      if (mark === undefined || s.keys.nextNc + (full ? reserve : reserve / 2) > mark) {
+        mark = Math.max(mark ?? 0, Math.min(s.keys.nextNc + reserve, s.keys.ncMax + 1));
         this.marks.set(id, mark);
       }
       sessions[k] = { ...s, keys: { ...s.keys, nextNc: Math.max(mark, s.keys.nextNc) } };

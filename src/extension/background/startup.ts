@@ -111,6 +111,12 @@ export function startBackground(opts: BackgroundOptions): void {
     if (core) await Promise.all([core.host.persist(true), core.tabs.flush()]).catch(() => undefined);
     note(`suspend: ready to stop${cancelled > 0 ? ` (${cancelled} held requests cancelled)` : ''}`);
   });
+  // Firefox cancels the stop when a webRequest event arrives meanwhile: the page goes on, so the drain must not
+  // cut held requests short at its deadline.
+  api.runtime.onSuspendCanceled?.addListener(() => {
+    note('suspend: canceled by the browser');
+    interceptor.cancelDrain?.();
+  });
 
   api.runtime.onMessage.addListener((msg: unknown, sender: unknown) => {
     const from = sender as MessageSender;

@@ -81,9 +81,10 @@ export function sandboxedByCsp(headers: readonly HeaderEntry[]): boolean {
   for (const h of headers) {
     if (h.name.toLowerCase() !== 'content-security-policy') continue;
     // Several policies may share one header line (comma-separated) or come in several lines; each is enforced.
-    for (const policy of h.value.split(',')) {
+    for (const policy of h.value.split(/[,\n]/)) {
       for (const directive of policy.split(';')) {
-        const tokens = directive.trim().toLowerCase().split(/\s+/);
+        // Tokens split on ASCII whitespace only, as the browser's CSP parser does (JS \s also takes \v, U+00A0…).
+        const tokens = directive.toLowerCase().split(/[ \t\n\f\r]+/).filter((t) => t !== '');
         if (tokens[0] === 'sandbox' && !tokens.includes('allow-same-origin')) return true;
       }
     }

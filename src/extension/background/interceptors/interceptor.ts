@@ -135,6 +135,8 @@ export interface Interceptor {
    * Resolves with how many were answered that way. Absent: the adapter holds nothing the browser would release.
    */
   drain?(deadlineMs: number): Promise<number>;
+  /** The browser called the stop off: end a drain in progress without cancelling anything. */
+  cancelDrain?(): void;
   /** Register the adapter's browser listeners (synchronously, at service-worker start). */
   start(h: InterceptorHandlers): void;
   /** Begin intercepting a tab; resolves false when that is impossible (e.g. a chrome:// page). */

@@ -206,6 +206,8 @@ export class WebRequestBlockingInterceptor implements Interceptor {
   private readonly held = new Set<HeldCall>();
   /** When the last listener call arrived (epoch ms). */
   private lastHeld = 0;
+  /** Set by {@link cancelDrain}: Firefox called the stop off (a request arrived), so nothing is cut short. */
+  private drainCanceled = false;
 
   constructor(private readonly api: () => FirefoxWebRequestApi) {}
 
@@ -237,19 +239,35 @@ export class WebRequestBlockingInterceptor implements Interceptor {
    * call is held and none has arrived for {@link DRAIN_QUIET_MS}, at most `deadlineMs`; then answer what is
    * still held fail-closed (cancel). Resolves with how many were cancelled.
    */
+  private wakeDrain: (() => void) | undefined;
+
+  /**
+   * Firefox called the stop off (`runtime.onSuspendCanceled`: a webRequest event arrived during onSuspend): a
+   * drain in progress ends at once without cancelling anything — the page is not stopping.
+   */
+  cancelDrain(): void {
+    this.drainCanceled = true;
+    this.wakeDrain?.();
+  }
+
   async drain(deadlineMs: number): Promise<number> {
     const start = Date.now();
     const end = start + deadlineMs;
+    this.drainCanceled = false;
+    let wake: () => void = () => undefined;
+    this.wakeDrain = () => wake();
     for (;;) {
+      if (this.drainCanceled) return 0; // the page keeps running: held calls get their own answers
       const now = Date.now();
       const quietUntil = Math.max(start, this.lastHeld) + DRAIN_QUIET_MS;
       if ((this.held.size === 0 && now >= quietUntil) || now >= end) break;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const wait = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(1, Math.min(end, this.held.size === 0 ? quietUntil : end) - now))));
       const settled = this.held.size > 0 ? Promise.all([...this.held].map((c) => c.settled)) : wait;
-      await Promise.race([settled, wait]);
+      await Promise.race([settled, wait, new Promise<void>((r) => (wake = r))]);
       clearTimeout(timer);
     }
+    this.wakeDrain = undefined;
     const cancelled = this.held.size;
     for (const c of this.held) c.answer({ cancel: true });
     this.held.clear();
