@@ -5,8 +5,9 @@
  * awaited before every `send`.
  *
  * Nonce numbers are *reserved* in blocks: what is written for a session is not its next nonce number but a
- * mark above it. A restarted worker resumes at the mark: it skips at most NC_RESERVE numbers — allowed, nonce
- * numbers need only be unique and inside the server's window — and never reuses one. The mark is raised
+ * mark above it. A restarted worker resumes at the mark: it skips at most NC_RESERVE numbers, and never more
+ * than half the server's nc-window — allowed, nonce numbers need only be unique and inside the server's
+ * window — and never reuses one. The mark is raised
  * *ahead*: once half of the written block is used, a write of the next mark starts in the background, so a
  * request waits for storage only when it would use a number at or above the mark already on storage (a burst
  * faster than one write), or when anything else in the sessions or credentials changed. A 40-subresource page
@@ -98,7 +99,7 @@ export class EngineHost {
 
   /**
    * The state as it is written: each live session's nextNc replaced by its reservation mark (raised to
-   * nextNc + NC_RESERVE once nextNc passed the middle of the block, or on any write: `full`). Updates the marks.
+   * nextNc + its block once nextNc passed the middle of the block, or on any write: `full`). Updates the marks.
    */
   private snapshot(full = false): ClientState {
     const st = this.client.state;
