@@ -2,16 +2,17 @@
  * KAM3 in the elliptic-curve setting (RFC 8121 §3.3): iso-kam3-ec-p256-sha256 and
  * iso-kam3-ec-p521-sha512; docs/protocol-decisions.md §2 ("element = P(p) = 2x + (y mod 2)").
  *
- * Read with RFC 8121 §3.3 beside it. Curve arithmetic is @noble/curves (audited): `multiply` (constant-time
- * ladder, scalars in [1, r-1]) for secret scalars, `multiplyUnsafe` only for the public hashes t_1, t_2.
+ * Read with RFC 8121 §3.3 beside it. Curve arithmetic is @noble/curves (audited; its `multiply`, constant-time,
+ * for the secret multiples of G) and ec-scalar-mult.ts (a fixed operation sequence, for every other point:
+ * the client's z, the server's K_s1 and z through the backend, and the public [t_1]K_c1).
  * Arguments the caller owns (S_c1, S_s1, pi, J) are range-checked by kam3.ts; everything received from the
  * peer goes through {@link pointOf} (P'()) before any use.
  */
-import { p256, p521 } from '@noble/curves/nist.js';
 import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { fail, MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
 import { pureBackend, type KexBackend } from './backend.ts';
+import { multiplySecret, curveOf, pointsOf } from './ec-scalar-mult.ts';
 import { int, octets } from './encoding.ts';
 import { clientExponent, t1, t2 } from './kam3-common.ts';
 
@@ -19,9 +20,7 @@ type Point = WeierstrassPoint<bigint>;
 
 /** The curve of an EC algorithm (RFC 8121 §3: FIPS 186-4 P-256 / P-521; cofactor h = 1). */
 export function ecCurve(alg: Algorithm): WeierstrassPointCons<bigint> {
-  if (alg.name === 'iso-kam3-ec-p256-sha256') return p256.Point;
-  if (alg.name === 'iso-kam3-ec-p521-sha512') return p521.Point;
-  throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected an EC algorithm, got ${alg.name}`);
+  return pointsOf(alg);
 }
 
 /**
@@ -30,8 +29,11 @@ export function ecCurve(alg: Algorithm): WeierstrassPointCons<bigint> {
  */
 export function encodePoint(alg: Algorithm, p: Point): Uint8Array | undefined {
   if (p.is0()) return undefined;
-  const { x, y } = p.toAffine();
-  return octets(2n * x + (y & 1n), alg.elementLength);
+  return encodeAffine(alg, p.toAffine());
+}
+
+function encodeAffine(alg: Algorithm, p: { x: bigint; y: bigint }): Uint8Array {
+  return octets(2n * p.x + (p.y & 1n), alg.elementLength);
 }
 
 /**
@@ -144,7 +146,7 @@ export function ecClientZ(
   const t_2 = t2(alg, v.K_c1, v.K_s1);
   const exponent = clientExponent(alg, { S_c1: v.S_c1, t_1, t_2, pi: v.pi });
   // No exponent (S_c1·t_1 + pi ≡ 0) or exponent 0 (z = 0_E, no encoding): probability ~2^-256.
-  const z = exponent === undefined || exponent === 0n ? undefined : encodePoint(alg, K_s1.multiply(exponent));
+  const z = exponent === undefined || exponent === 0n ? undefined : encodeAffine(alg, multiplySecret(curveOf(alg), K_s1, exponent));
   if (!z) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: the client exponent is undefined or 0');
   return ok(z);
 }
