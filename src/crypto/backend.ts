@@ -1,8 +1,7 @@
 /**
  * The big-number work of a KAM3 exchange behind an interface, so that a host with native code can supply
  * its own (src/server/native-backend.ts: node:crypto / OpenSSL) while the extension keeps the pure one
- * (WebAssembly or bigint for MODP; for the curves @noble/curves' precomputed tables for the generator G,
- * ec-scalar-mult.ts for any other point). Both must give identical results:
+ * (WebAssembly or bigint for MODP, ec-scalar-mult.ts for the curves). Both must give identical results:
  * test/server/native-backend.test.ts checks them against each other and against the vectors.
  *
  * Only arithmetic lives here; every check of RFC 8121 §3 (ranges, subgroup, point validity, 0_E) stays in
@@ -10,7 +9,7 @@
  */
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import type { Algorithm } from './algorithms.ts';
-import { multiplyPoint, pointsOf } from './ec-scalar-mult.ts';
+import { multiplyPoint } from './ec-scalar-mult.ts';
 import { modPow, powG, type ModpGroup } from './modp.ts';
 
 export type CurvePoint = WeierstrassPoint<bigint>;
@@ -35,15 +34,7 @@ export const pureBackend: KexBackend = Object.freeze({
   modPow: (group: ModpGroup, base: bigint, exp: bigint, expBits: number) => modPow(base, exp, group.q, expBits),
   powG: (group: ModpGroup, exp: bigint, expBits: number) =>
     expBits <= group.bits ? powG(group, exp) : modPow(group.g, exp, group.q, expBits),
-  ecMultiply: pureEcMultiply,
+  // One code for secret and public scalars: its fixed sequence also beats noble's variable-time
+  // `multiplyUnsafe` (P-256 0.9 ms vs 1.7 ms, P-521 2.2 ms vs 7.3 ms; docs/decisions.md).
+  ecMultiply: (alg: Algorithm, P: CurvePoint, k: bigint) => multiplyPoint(alg, P, k),
 });
-
-/**
- * [k]P: G by @noble/curves (its tables for G: P-256 0.46 ms, P-521 1.6 ms), any other point by
- * ec-scalar-mult.ts, whose fixed sequence of operations also beats noble's variable-time `multiplyUnsafe`
- * for public scalars (P-256 0.9 ms vs 1.7 ms, P-521 2.2 ms vs 7.3 ms; docs/decisions.md).
- */
-function pureEcMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): CurvePoint {
-  if (P.equals(pointsOf(alg).BASE)) return secret ? P.multiply(k) : P.multiplyUnsafe(k);
-  return multiplyPoint(alg, P, k);
-}

@@ -196,24 +196,19 @@ function eqBit(a: number, b: number): bigint {
   return BigInt((((a ^ b) - 1) >>> 31) & 1);
 }
 
-/** The odd multiples [1]P, [3]P, …, [2^w − 1]P in affine coordinates (one batch inversion). */
-function oddMultiples(P: ProjectivePoint, c: CurveParams): { xs: bigint[]; ys: bigint[] } {
-  const { red } = c;
-  const n = 1 << (c.w - 1);
-  // homogeneous (X : Y : Z) = Jacobian (X·Z : Y·Z^2 : Z)
-  const P1: Jacobian = { X: red(P.X * P.Z), Y: red(P.Y * red(P.Z * P.Z)), Z: P.Z };
-  const twoP: Jacobian = { ...P1 };
-  double(twoP, red);
-  const table: Jacobian[] = [P1];
-  for (let i = 1; i < n; i++) {
-    const next = { ...table[i - 1]! };
-    addJacobian(next, twoP, red); // [2i − 1]P + [2]P: never ±[2]P (i < 2^(w−1) ≪ r)
-    table.push(next);
-  }
-  // batch inversion of the Zs: prefix products, one inversion, walk back
+/** Affine tables: xs[j], ys[j] = [2j + 1]·(the table's point). */
+interface OddTable {
+  readonly xs: readonly bigint[];
+  readonly ys: readonly bigint[];
+}
+
+/** Jacobian points to affine with one inversion (prefix products, one Fermat inversion, walk back). */
+function toAffineBatch(points: readonly Jacobian[], c: CurveParams): { xs: bigint[]; ys: bigint[] } {
+  const { red, p } = c;
+  const n = points.length;
   const prefix: bigint[] = [];
   let acc = 1n;
-  for (const T of table) {
+  for (const T of points) {
     acc = red(acc * T.Z);
     prefix.push(acc);
   }
@@ -221,14 +216,34 @@ function oddMultiples(P: ProjectivePoint, c: CurveParams): { xs: bigint[]; ys: b
   const xs: bigint[] = new Array<bigint>(n);
   const ys: bigint[] = new Array<bigint>(n);
   for (let i = n - 1; i >= 0; i--) {
-    const T = table[i]!;
+    const T = points[i]!;
     const zi = i === 0 ? inv : red(inv * prefix[i - 1]!);
     inv = red(inv * T.Z);
     const zi2 = red(zi * zi);
-    xs[i] = normalise(T.X * zi2, c.p);
-    ys[i] = normalise(T.Y * red(zi2 * zi), c.p);
+    xs[i] = normalise(T.X * zi2, p);
+    ys[i] = normalise(T.Y * red(zi2 * zi), p);
   }
   return { xs, ys };
+}
+
+/** The odd multiples [1]P, [3]P, …, [2^w − 1]P of a Jacobian P ≠ 0_E, still Jacobian. */
+function oddMultiplesJacobian(P1: Jacobian, c: CurveParams): Jacobian[] {
+  const twoP: Jacobian = { ...P1 };
+  double(twoP, c.red);
+  const table: Jacobian[] = [P1];
+  for (let i = 1; i < 1 << (c.w - 1); i++) {
+    const next = { ...table[i - 1]! };
+    addJacobian(next, twoP, c.red); // [2i − 1]P + [2]P: never ±[2]P (i < 2^(w−1) ≪ r)
+    table.push(next);
+  }
+  return table;
+}
+
+/** The odd multiples of P in affine coordinates. */
+function oddMultiples(P: ProjectivePoint, c: CurveParams): OddTable {
+  // homogeneous (X : Y : Z) = Jacobian (X·Z : Y·Z^2 : Z)
+  const P1: Jacobian = { X: c.red(P.X * P.Z), Y: c.red(P.Y * c.red(P.Z * P.Z)), Z: P.Z };
+  return toAffineBatch(oddMultiplesJacobian(P1, c), c);
 }
 
 /**
@@ -240,24 +255,18 @@ function steps(c: CurveParams): number {
   return Math.ceil((bits + 2 - c.w) / c.w);
 }
 
-/**
- * [k]P for a point P ≠ 0_E on the curve (checked by the caller: P'() of kam3-ec.ts or a point that
- * @noble/curves produced; cofactor 1, so P has order r) and a scalar 1 ≤ k < r (checked here).
- * Returns the affine result, never 0_E.
- */
-export function multiplySecret(curve: CurveName, P: ProjectivePoint, k: bigint): AffinePoint {
+/** The checked curve of a multiplication by 1 ≤ k < r. */
+function checkedScalar(curve: CurveName, k: bigint): CurveParams {
   const c: CurveParams = CURVES[curve];
-  const { p, r, w, red } = c;
-  if (k <= 0n || k >= r) throw new MutualError('ERR_MUTUAL_ARGUMENT', `scalar out of range [1, r − 1] on ${curve}`);
-  const inField = (v: bigint): boolean => v >= 0n && v < p;
-  if (!inField(P.X) || !inField(P.Y) || !inField(P.Z) || P.Z === 0n) {
-    throw new MutualError('ERR_MUTUAL_ARGUMENT', `not a finite point in projective coordinates on ${curve}`);
-  }
-  const m = steps(c);
-  const radix = 1n << BigInt(w);
-  const window = (radix << 1n) - 1n;
-  const half = 1 << (w - 1);
+  if (k <= 0n || k >= c.r) throw new MutualError('ERR_MUTUAL_ARGUMENT', `scalar out of range [1, r − 1] on ${curve}`);
+  return c;
+}
 
+/** The m + 1 signed odd digits of k' (see the header), least significant first. */
+function recode(k: bigint, c: CurveParams): number[] {
+  const { r, w } = c;
+  const m = steps(c);
+  const window = (1n << BigInt(w + 1)) - 1n;
   // k' = k + r·(1 − k mod 2): odd, [k']P = [k]P
   let ki = k + r * ((k & 1n) ^ 1n);
   const digits: number[] = new Array<number>(m + 1);
@@ -267,47 +276,119 @@ export function multiplySecret(curve: CurveName, P: ProjectivePoint, k: bigint):
     ki = (ki - BigInt(d)) >> BigInt(w);
   }
   digits[m] = Number(ki); // odd, 1 ≤ k_m ≤ 2^(w−1) (see steps())
+  return digits;
+}
 
-  const { xs, ys } = oddMultiples(P, c);
-
-  // Table entry for the odd digit d: scan every entry, take the one at |d| >> 1, negate y if d < 0.
-  let sx = 0n;
-  let sy = 0n;
-  const select = (d: number): void => {
-    const sign = d >> 31; // −1 if d < 0, else 0
-    const index = ((d ^ sign) - sign) >> 1;
-    sx = 0n;
-    sy = 0n;
-    for (let j = 0; j < half; j++) {
-      const bit = eqBit(j, index);
-      sx += xs[j]! * bit;
-      sy += ys[j]! * bit;
-    }
-    sy -= 2n * sy * BigInt(-sign); // −y when d < 0 (lazily reduced: negative values are fine)
-  };
-
-  select(digits[m]!);
-  const A: Jacobian = { X: sx, Y: sy, Z: 1n };
-  for (let i = m - 1; i >= 1; i--) {
-    for (let j = 0; j < w; j++) double(A, red);
-    select(digits[i]!);
-    addAffine(A, sx, sy, red);
+/**
+ * The entry ±[|d|]·(the table's point) for an odd digit d: every entry is read, the one at |d| >> 1 kept by
+ * multiplying by 1n (the others by 0n), y negated arithmetically if d < 0 (lazily reduced: −y is fine).
+ */
+function select(table: OddTable, d: number): { x: bigint; y: bigint } {
+  const sign = d >> 31; // −1 if d < 0, else 0
+  const index = ((d ^ sign) - sign) >> 1;
+  let x = 0n;
+  let y = 0n;
+  for (let j = 0; j < table.xs.length; j++) {
+    const bit = eqBit(j, index);
+    x += table.xs[j]! * bit;
+    y += table.ys[j]! * bit;
   }
-  for (let j = 0; j < w; j++) double(A, red);
-  select(digits[0]!);
-  // the last addition may be a doubling (see the header): compute both, keep the right one
+  return { x, y: y - 2n * y * BigInt(-sign) };
+}
+
+/**
+ * The last step: A + Q for the last digit's entry Q, where A = Q is possible (see the header): both the
+ * addition and the doubling of A are computed and the right one kept arithmetically; then to affine.
+ */
+function finish(A: Jacobian, Q: { x: bigint; y: bigint }, c: CurveParams): AffinePoint {
+  const { p, red } = c;
   const D: Jacobian = { X: A.X, Y: A.Y, Z: A.Z };
   double(D, red);
-  const H = addAffine(A, sx, sy, red);
+  const H = addAffine(A, Q.x, Q.y, red);
   const same = BigInt(Number(normalise(H, p) === 0n));
   const X = A.X + (D.X - A.X) * same;
   const Y = A.Y + (D.Y - A.Y) * same;
   const Z = A.Z + (D.Z - A.Z) * same;
-  digits.fill(0);
-
   const zi = invertFermat(normalise(Z, p), c);
   const zi2 = red(zi * zi);
   return { x: normalise(X * zi2, p), y: normalise(Y * red(zi2 * zi), p) };
+}
+
+/**
+ * [k]P for a point P ≠ 0_E on the curve (checked by the caller: P'() of kam3-ec.ts or a point that
+ * @noble/curves produced; cofactor 1, so P has order r) and a scalar 1 ≤ k < r (checked here).
+ * Returns the affine result, never 0_E.
+ */
+export function multiplySecret(curve: CurveName, P: ProjectivePoint, k: bigint): AffinePoint {
+  const c = checkedScalar(curve, k);
+  const { p, w, red } = c;
+  const inField = (v: bigint): boolean => v >= 0n && v < p;
+  if (!inField(P.X) || !inField(P.Y) || !inField(P.Z) || P.Z === 0n) {
+    throw new MutualError('ERR_MUTUAL_ARGUMENT', `not a finite point in projective coordinates on ${curve}`);
+  }
+  const digits = recode(k, c);
+  const m = digits.length - 1;
+  const table = oddMultiples(P, c);
+  const top = select(table, digits[m]!);
+  const A: Jacobian = { X: top.x, Y: top.y, Z: 1n };
+  for (let i = m - 1; i >= 1; i--) {
+    for (let j = 0; j < w; j++) double(A, red);
+    const Q = select(table, digits[i]!);
+    addAffine(A, Q.x, Q.y, red);
+  }
+  for (let j = 0; j < w; j++) double(A, red);
+  const result = finish(A, select(table, digits[0]!), c);
+  digits.fill(0);
+  return result;
+}
+
+/**
+ * Per curve, for each digit position i of recode(): the odd multiples of [2^(wi)]G, affine (P-256:
+ * 65 × 8 points, P-521: 105 × 16), built on first use (one batch inversion; P-256 ~3 ms, P-521 ~12 ms).
+ */
+const baseTables = new Map<CurveName, readonly OddTable[]>();
+
+function baseTable(curve: CurveName, c: CurveParams): readonly OddTable[] {
+  let tables = baseTables.get(curve);
+  if (!tables) {
+    const { x, y } = c.Point.BASE.toAffine();
+    const windows = steps(c) + 1;
+    const all: Jacobian[] = [];
+    let B: Jacobian = { X: x, Y: y, Z: 1n };
+    for (let i = 0; i < windows; i++) {
+      all.push(...oddMultiplesJacobian({ ...B }, c));
+      for (let j = 0; j < c.w; j++) double(B, c.red);
+    }
+    const { xs, ys } = toAffineBatch(all, c);
+    const n = 1 << (c.w - 1);
+    const built: OddTable[] = [];
+    for (let i = 0; i < windows; i++) built.push({ xs: xs.slice(i * n, (i + 1) * n), ys: ys.slice(i * n, (i + 1) * n) });
+    tables = built;
+    baseTables.set(curve, tables);
+  }
+  return tables;
+}
+
+/**
+ * [k]G for 1 ≤ k < r: the same digits as multiplySecret, each added from its own position's table, so
+ * no doublings. The accumulator after position i holds [2^(wi)·k_i]G and the entry added is
+ * ±[2^(wi)·|d_i|]G; as 2 is invertible mod r these meet (A = ±Q) exactly when 2^w·k_(i+1) ≡ ±d_i, which the
+ * header rules out for i ≥ 1; the last addition goes through finish() as above.
+ */
+export function multiplyBase(curve: CurveName, k: bigint): AffinePoint {
+  const c = checkedScalar(curve, k);
+  const tables = baseTable(curve, c);
+  const digits = recode(k, c);
+  const m = digits.length - 1;
+  const top = select(tables[m]!, digits[m]!);
+  const A: Jacobian = { X: top.x, Y: top.y, Z: 1n };
+  for (let i = m - 1; i >= 1; i--) {
+    const Q = select(tables[i]!, digits[i]!);
+    addAffine(A, Q.x, Q.y, c.red);
+  }
+  const result = finish(A, select(tables[0]!, digits[0]!), c);
+  digits.fill(0);
+  return result;
 }
 
 /** The points of the curve of `alg`, as @noble/curves defines them. */
@@ -317,9 +398,10 @@ export function pointsOf(alg: Algorithm): WeierstrassPointCons<bigint> {
 
 /**
  * [k]P on the curve of `alg` for a point P ≠ 0_E of @noble/curves and 1 ≤ k < r, as a point of
- * @noble/curves (affine: its encoding needs no further inversion).
+ * @noble/curves (affine: its encoding needs no further inversion). G goes through its fixed tables.
  */
 export function multiplyPoint(alg: Algorithm, P: WeierstrassPoint<bigint>, k: bigint): WeierstrassPoint<bigint> {
   const curve = curveOf(alg);
-  return CURVES[curve].Point.fromAffine(multiplySecret(curve, P, k));
+  const Point = CURVES[curve].Point;
+  return Point.fromAffine(P.equals(Point.BASE) ? multiplyBase(curve, k) : multiplySecret(curve, P, k));
 }

@@ -2,9 +2,9 @@
  * KAM3 in the elliptic-curve setting (RFC 8121 §3.3): iso-kam3-ec-p256-sha256 and
  * iso-kam3-ec-p521-sha512; docs/protocol-decisions.md §2 ("element = P(p) = 2x + (y mod 2)").
  *
- * Read with RFC 8121 §3.3 beside it. Curve arithmetic is @noble/curves (audited; its `multiply`, constant-time,
- * for the secret multiples of G) and ec-scalar-mult.ts (a fixed operation sequence, for every other point:
- * the client's z, the server's K_s1 and z through the backend, and the public [t_1]K_c1).
+ * Read with RFC 8121 §3.3 beside it. Points, their validation and addition are @noble/curves (audited);
+ * scalar multiplications are ec-scalar-mult.ts (a fixed operation sequence whatever the scalar: J, K_c1 and
+ * the client's z here, the server's through the backend; docs/decisions.md).
  * Arguments the caller owns (S_c1, S_s1, pi, J) are range-checked by kam3.ts; everything received from the
  * peer goes through {@link pointOf} (P'()) before any use.
  */
@@ -12,7 +12,7 @@ import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstr
 import { fail, MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
 import { pureBackend, type KexBackend } from './backend.ts';
-import { multiplySecret, curveOf, pointsOf } from './ec-scalar-mult.ts';
+import { curveOf, multiplyBase, multiplySecret, pointsOf } from './ec-scalar-mult.ts';
 import { int, octets } from './encoding.ts';
 import { clientExponent, t1, t2 } from './kam3-common.ts';
 
@@ -83,14 +83,14 @@ export function pointOf(alg: Algorithm, element: Uint8Array, what: string): Resu
 export function ecJ(alg: Algorithm, pi: bigint): Uint8Array {
   const Point = ecCurve(alg);
   const k = pi % Point.Fn.ORDER;
-  const J = k === 0n ? undefined : encodePoint(alg, Point.BASE.multiply(k));
+  const J = k === 0n ? undefined : encodeAffine(alg, multiplyBase(curveOf(alg), k));
   if (!J) throw new MutualError('ERR_MUTUAL_ARGUMENT', 'pi ≡ 0 mod r: J(pi) is the point at infinity');
   return J;
 }
 
 /** K_c1 = P([S_c1] * G) (RFC 8121 §3.3), for 1 <= S_c1 < r (checked by the caller). */
 export function ecKc1(alg: Algorithm, S_c1: bigint): Uint8Array {
-  return encodePoint(alg, ecCurve(alg).BASE.multiply(S_c1))!; // [S]G ≠ 0_E for 0 < S < r
+  return encodeAffine(alg, multiplyBase(curveOf(alg), S_c1)); // [S]G ≠ 0_E for 0 < S < r
 }
 
 /**

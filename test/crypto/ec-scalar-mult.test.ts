@@ -2,13 +2,13 @@
  * src/crypto/ec-scalar-mult.ts against @noble/curves' own `multiply`: random scalars on random points,
  * edge scalars (small ones with many leading windows, window boundaries, powers of two, r − small, the
  * scalars whose last addition is a doubling), points with small multiples, projective inputs with any Z,
- * and the rejections. The pure backend's ecMultiply, which uses it, against noble too.
+ * the fixed-base tables of G, and the rejections. The pure backend's ecMultiply, which uses it, against noble too.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getAlgorithm, type AlgorithmName } from '../../src/crypto/algorithms.ts';
 import { pureBackend } from '../../src/crypto/backend.ts';
-import { curveOf, multiplyPoint, multiplySecret, pointsOf, type CurveName } from '../../src/crypto/ec-scalar-mult.ts';
+import { curveOf, multiplyBase, multiplyPoint, multiplySecret, pointsOf, type CurveName } from '../../src/crypto/ec-scalar-mult.ts';
 import { MutualError } from '../../src/errors.ts';
 
 const CASES: [CurveName, AlgorithmName][] = [
@@ -33,6 +33,14 @@ describe.each(CASES)('%s', (curve, algName) => {
       y: expected.y.toString(16),
       k: k.toString(16),
     });
+    if (P.equals(G)) {
+      const base = multiplyBase(curve, k); // the fixed-base tables
+      expect({ x: base.x.toString(16), y: base.y.toString(16), k: k.toString(16) }).toEqual({
+        x: expected.x.toString(16),
+        y: expected.y.toString(16),
+        k: k.toString(16),
+      });
+    }
   };
 
   it('the curve of the algorithm', () => {
@@ -45,6 +53,15 @@ describe.each(CASES)('%s', (curve, algName) => {
     fc.assert(
       fc.property(scalar, scalar, (j, k) => {
         check(G.multiply(j), k);
+      }),
+      { numRuns: curve === 'P-256' ? 60 : 25 },
+    );
+  });
+
+  it('random scalars on G (fixed-base tables and the generic path)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: r - 1n }), (k) => {
+        check(G, k);
       }),
       { numRuns: curve === 'P-256' ? 60 : 25 },
     );
@@ -90,6 +107,7 @@ describe.each(CASES)('%s', (curve, algName) => {
   it('rejects scalars outside [1, r − 1] and points that are not finite projective points', () => {
     for (const k of [0n, -1n, r, r + 1n, 1n << BigInt(bits + 8)]) {
       expect(() => multiplySecret(curve, G, k)).toThrow(MutualError);
+      expect(() => multiplyBase(curve, k)).toThrow(MutualError);
     }
     const { x, y } = G.toAffine();
     expect(() => multiplySecret(curve, { X: x, Y: y, Z: 0n }, 5n)).toThrow(MutualError);
