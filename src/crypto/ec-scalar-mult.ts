@@ -104,21 +104,24 @@ interface Jacobian {
   Z: bigint;
 }
 
-/** 2·A in place (dbl-2001-b, a = −3). A must not be 0_E. */
+/**
+ * 2·A in place (dbl-2001-b, a = −3, with Z3 = 2·Y·Z: for bigint a product costs about what a square
+ * does, so the square-and-subtract forms of the formula databases only add operations). A ≠ 0_E.
+ */
 function double(A: Jacobian, red: (x: bigint) => bigint): void {
   const delta = red(A.Z * A.Z);
   const gamma = red(A.Y * A.Y);
   const beta = red(A.X * gamma);
   const alpha = red(3n * (A.X - delta) * (A.X + delta));
   const X3 = red(alpha * alpha - 8n * beta);
-  const Z3 = red((A.Y + A.Z) * (A.Y + A.Z) - gamma - delta);
+  const Z3 = red(2n * A.Y * A.Z);
   A.Y = red(alpha * (4n * beta - X3) - 8n * (gamma * gamma));
   A.X = X3;
   A.Z = Z3;
 }
 
 /**
- * A + (x2, y2) in place (madd-2007-bl). Wrong when A = ±(x2, y2) (H ≡ 0: Z3 ≡ 0); returns H so that the
+ * A + (x2, y2) in place (madd-2007-bl, Z3 = 2·Z1·H). Wrong when A = ±(x2, y2) (H ≡ 0: Z3 ≡ 0); returns H so that the
  * caller can tell.
  */
 function addAffine(A: Jacobian, x2: bigint, y2: bigint, red: (x: bigint) => bigint): bigint {
@@ -133,7 +136,7 @@ function addAffine(A: Jacobian, x2: bigint, y2: bigint, red: (x: bigint) => bigi
   const V = red(A.X * I);
   const X3 = red(rr * rr - J - 2n * V);
   const Y3 = red(rr * (V - X3) - 2n * (A.Y * J));
-  A.Z = red((A.Z + H) * (A.Z + H) - Z1Z1 - HH);
+  A.Z = red(2n * A.Z * H);
   A.X = X3;
   A.Y = Y3;
   return H;
