@@ -12,7 +12,7 @@ import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstr
 import { fail, MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
 import { pureBackend, type KexBackend } from './backend.ts';
-import { curveOf, multiplyBase, multiplySecret, pointsOf } from './ec-scalar-mult.ts';
+import { curveOf, multiplyBase, multiplySecret, pointsOf, squareRoot } from './ec-scalar-mult.ts';
 import { int, octets } from './encoding.ts';
 import { clientExponent, t1, t2 } from './kam3-common.ts';
 
@@ -56,12 +56,8 @@ export function pointOf(alg: Algorithm, element: Uint8Array, what: string): Resu
   }
   const { a, b } = Point.CURVE();
   const rhs = Fp.add(Fp.add(Fp.mul(Fp.sqr(x), x), Fp.mul(a, x)), b);
-  let y: bigint;
-  try {
-    y = Fp.sqrt(rhs);
-  } catch {
-    return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a curve point: no point has this x`);
-  }
+  let y = squareRoot(curveOf(alg), rhs);
+  if (y === undefined) return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a curve point: no point has this x`);
   if ((y & 1n) !== parity) y = Fp.neg(y);
   if ((y & 1n) !== parity) {
     return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a curve point: y = 0 cannot have parity 1`);

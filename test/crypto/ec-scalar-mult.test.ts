@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getAlgorithm, type AlgorithmName } from '../../src/crypto/algorithms.ts';
 import { pureBackend } from '../../src/crypto/backend.ts';
-import { curveOf, multiplyBase, multiplyPoint, multiplySecret, pointsOf, type CurveName } from '../../src/crypto/ec-scalar-mult.ts';
+import { curveOf, multiplyBase, multiplyPoint, multiplySecret, pointsOf, squareRoot, type CurveName } from '../../src/crypto/ec-scalar-mult.ts';
 import { MutualError } from '../../src/errors.ts';
 
 const CASES: [CurveName, AlgorithmName][] = [
@@ -121,6 +121,35 @@ describe.each(CASES)('%s', (curve, algName) => {
     expect(Q.Z).toBe(1n);
     expect(Q.equals(P.multiply(r - 5n))).toBe(true);
     Q.assertValidity();
+  });
+
+  it("squareRoot agrees with noble's Fp.sqrt on squares and non-squares", () => {
+    const Fp = Point.Fp;
+    const nobleRoot = (v: bigint): bigint | undefined => {
+      try {
+        return Fp.sqrt(v);
+      } catch {
+        return undefined;
+      }
+    };
+    let squares = 0;
+    let nonSquares = 0;
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: p - 1n }), (v) => {
+        const ours = squareRoot(curve, v);
+        const theirs = nobleRoot(v);
+        expect(ours === undefined).toBe(theirs === undefined);
+        if (ours !== undefined) {
+          squares++;
+          expect(Fp.sqr(ours)).toBe(v);
+          expect(ours === theirs || ours === Fp.neg(theirs!)).toBe(true);
+        } else nonSquares++;
+      }),
+      { numRuns: 60 },
+    );
+    expect(squares).toBeGreaterThan(5);
+    expect(nonSquares).toBeGreaterThan(5);
+    for (const v of [0n, 1n, 4n, p - 1n]) expect(squareRoot(curve, v) === undefined).toBe(nobleRoot(v) === undefined);
   });
 
   it("the pure backend's ecMultiply equals noble's, for G and other points, secret or not", () => {
