@@ -12,7 +12,8 @@
  * parity of y. With the key k set, ECDH also knows [k]G in full (its public key); computing
  * x([k](P + G)) = x([k]P + [k]G) tells which of the two points (x, ±y) is [k]P: the one whose sum with
  * [k]G has that x. Three OpenSSL operations (the two x-coordinates, [k]G) and a few field operations here,
- * against one constant-time scalar multiplication in @noble/curves that costs more than all three.
+ * against one scalar multiplication of the pure backend (ec-scalar-mult.ts) that on P-256 costs more than
+ * all three.
  * [k]G itself is one operation: the public key of k.
  * When the check is inconclusive (P + G = 0_E, or both candidates match — neither happens for a point of
  * prime order r with k in [1, r−1] except P = −G), the pure backend answers.
@@ -27,9 +28,10 @@ import type { ModpGroup } from '../crypto/modp.ts';
 
 const DH_GROUP: Record<ModpGroup['name'], string> = { modp2048: 'modp14', modp4096: 'modp16' };
 /**
- * Curves done by OpenSSL. Not P-521: there one OpenSSL multiplication costs about as much as noble's
- * (bench/crypto.ts: ~1.7 ms), so the three this method needs lose to noble's one — measured serverKs1
- * P-521 pure 30–37 ms vs. OpenSSL-with-parity 37–38 ms of CPU; P-256 10–19 ms vs. 1.8–3.5 ms.
+ * Curves done by OpenSSL. Not P-521: there the pure backend (src/crypto/ec-scalar-mult.ts, ~2 ms per
+ * multiplication) beats even OpenSSL's four bare x-only multiplications — bench/crypto.ts serverKs1 P-521:
+ * pure 7.9–8.3 ms vs. OpenSSL alone 15.7 ms of CPU, so the three per point this method needs would lose
+ * more. P-256: pure 3.1 ms vs. this method 1.3 ms (OpenSSL alone 0.4 ms).
  */
 const CURVE: Partial<Record<Algorithm['name'], string>> = {
   'iso-kam3-ec-p256-sha256': 'prime256v1',
