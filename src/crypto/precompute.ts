@@ -47,11 +47,13 @@ export function warm(alg: Algorithm): Promise<void> {
 }
 
 /**
- * Client steps per warm(): one builds the tables and compiles; the curves' steps are cheap (a few ms) and
- * their JavaScript reaches V8's optimising tier only after a few runs (bench/crypto.ts: first login after
- * one step up to 2× a warm one, after four 1.1–1.5×); a DL step is one long WebAssembly run, tiered up after one.
+ * Client steps per warm(): one builds the tables and compiles; the curves' steps are cheap (~1–3 ms) and
+ * their JavaScript reaches V8's optimising tier only after a number of runs (bench/crypto.ts --first, P-256
+ * with ec-scalar-mult.ts: first login after four steps 8–12 ms, after twelve 5.5–6.6 ms, a warm login
+ * 5–7 ms; warm() itself 50–60 ms → 72–84 ms, P-521 100 → 140–155 ms); a DL step is one long WebAssembly
+ * run, tiered up after one.
  */
-const WARM_STEPS: Record<Algorithm['kind'], number> = { dl: 1, ec: 4 };
+const WARM_STEPS: Record<Algorithm['kind'], number> = { dl: 1, ec: 12 };
 
 async function warmOnce(alg: Algorithm): Promise<void> {
   for (let i = 0; i < WARM_STEPS[alg.kind]; i++) {
