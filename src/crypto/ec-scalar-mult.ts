@@ -123,8 +123,8 @@ function double(A: Jacobian, red: (x: bigint) => bigint): void {
 }
 
 /**
- * A + (x2, y2) in place (madd-2007-bl, Z3 = 2·Z1·H). Wrong when A = ±(x2, y2) (H ≡ 0: Z3 ≡ 0); returns H so that the
- * caller can tell.
+ * A + (x2, y2) in place (madd-2007-bl, Z3 = 2·Z1·H). Wrong when A = ±(x2, y2) (H ≡ 0: Z3 ≡ 0); returns H
+ * so that the caller can tell.
  */
 function addAffine(A: Jacobian, x2: bigint, y2: bigint, red: (x: bigint) => bigint): bigint {
   const Z1Z1 = red(A.Z * A.Z);
@@ -385,7 +385,9 @@ function baseTable(curve: CurveName, c: CurveParams): readonly OddTable[] {
     const { xs, ys } = toAffineBatch(all, c);
     const n = 1 << (c.w - 1);
     const built: OddTable[] = [];
-    for (let i = 0; i < windows; i++) built.push({ xs: xs.slice(i * n, (i + 1) * n), ys: ys.slice(i * n, (i + 1) * n) });
+    for (let i = 0; i < windows; i++) {
+      built.push({ xs: xs.slice(i * n, (i + 1) * n), ys: ys.slice(i * n, (i + 1) * n) });
+    }
     tables = built;
     baseTables.set(curve, tables);
   }

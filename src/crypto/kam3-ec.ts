@@ -142,7 +142,8 @@ export function ecClientZ(
   const t_2 = t2(alg, v.K_c1, v.K_s1);
   const exponent = clientExponent(alg, { S_c1: v.S_c1, t_1, t_2, pi: v.pi });
   // No exponent (S_c1·t_1 + pi ≡ 0) or exponent 0 (z = 0_E, no encoding): probability ~2^-256.
-  const z = exponent === undefined || exponent === 0n ? undefined : encodeAffine(alg, multiplySecret(curveOf(alg), K_s1, exponent));
-  if (!z) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: the client exponent is undefined or 0');
-  return ok(z);
+  if (exponent === undefined || exponent === 0n) {
+    return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: the client exponent is undefined or 0');
+  }
+  return ok(encodeAffine(alg, multiplySecret(curveOf(alg), K_s1, exponent)));
 }

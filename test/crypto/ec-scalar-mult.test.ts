@@ -8,7 +8,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getAlgorithm, type AlgorithmName } from '../../src/crypto/algorithms.ts';
 import { pureBackend } from '../../src/crypto/backend.ts';
-import { curveOf, multiplyBase, multiplyPoint, multiplySecret, pointsOf, squareRoot, type CurveName } from '../../src/crypto/ec-scalar-mult.ts';
+import {
+  curveOf,
+  multiplyBase,
+  multiplyPoint,
+  multiplySecret,
+  pointsOf,
+  squareRoot,
+  type CurveName,
+} from '../../src/crypto/ec-scalar-mult.ts';
 import { MutualError } from '../../src/errors.ts';
 
 const CASES: [CurveName, AlgorithmName][] = [
