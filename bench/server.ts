@@ -7,11 +7,15 @@
  * - authenticated requests/s vs. the same application without authentication (target ≥ 0.7×);
  * - authenticated requests/s with sessions in Redis (a real redis-server on a free port) vs. in memory, with
  *   the instance's session cache and without it (every request reads the session and opens its sealed secrets);
- * - key exchanges/s (req-KEX-C1 → 401-KEX-S1, the server's serverKs1) per algorithm.
+ * - key exchanges/s (req-KEX-C1 → 401-KEX-S1, the server's serverKs1) per algorithm;
+ * - the server process's own CPU time per request (Linux: /proc/PID/stat), with and without authentication:
+ *   on a machine whose cores the load generator shares, requests/s also measures the load generator (which
+ *   checks every vks), so the capacity per server core (requests per CPU-second) is printed beside it.
  *
  *   npm run bench:server [-- --seconds 4 --sessions 32]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ALGORITHM_NAMES, getAlgorithm } from '../src/crypto/algorithms.ts';
@@ -63,28 +67,50 @@ function startTarget(mode: string, redisUrl?: string): Promise<Target> {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far; undefined where /proc is unavailable. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which is in parentheses and may contain spaces): utime is the 12th, stime the 13th.
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+interface Rate {
+  /** Requests per wall-clock second. */
+  perSecond: number;
+  /** Requests per CPU-second of the server process (undefined without /proc). */
+  perCpuSecond: number | undefined;
+}
+
 /** Requests/s over SECONDS with `workers` concurrent loops, each awaiting its previous response. */
-async function run(workers: number, one: (w: number) => Promise<void>): Promise<number> {
+async function run(t: Target, workers: number, one: (w: number) => Promise<void>): Promise<Rate> {
   const end = Date.now() + SECONDS * 1000;
   let done = 0;
   const start = performance.now();
+  const cpu0 = cpuSeconds(t.child.pid);
   await Promise.all(Array.from({ length: workers }, async (_, w) => {
     while (Date.now() < end) {
       await one(w);
       done++;
     }
   }));
-  return done / ((performance.now() - start) / 1000);
+  const cpu1 = cpuSeconds(t.child.pid);
+  const perCpuSecond = cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0 ? done / (cpu1 - cpu0) : undefined;
+  return { perSecond: done / ((performance.now() - start) / 1000), perCpuSecond };
 }
 
-async function plainRate(t: Target, agent: http.Agent): Promise<number> {
-  return run(SESSIONS, async () => {
+async function plainRate(t: Target, agent: http.Agent): Promise<Rate> {
+  return run(t, SESSIONS, async () => {
     const r = await request(`${t.origin}/${P256}/page`, {}, { agent });
     if (r.status !== 200) throw new Error(`plain: ${r.status}`);
   });
 }
 
-async function mutualRate(t: Target, agent: http.Agent): Promise<number> {
+async function mutualRate(t: Target, agent: http.Agent): Promise<Rate> {
   const url = `${t.origin}/${P256}/page`;
   const sessions: Session[] = [];
   for (let i = 0; i < SESSIONS; i += 8) {
@@ -92,7 +118,7 @@ async function mutualRate(t: Target, agent: http.Agent): Promise<number> {
       login(url, { user: 'bench', password: PASSWORD, hostVh: t.origin, agent })));
     sessions.push(...batch.map((b) => b.session));
   }
-  return run(SESSIONS, async (w) => {
+  return run(t, SESSIONS, async (w) => {
     const s = sessions[w]!;
     const nc = s.nextNc++;
     const r = await request(url, { authorization: vfyC(s, nc) }, { agent });
@@ -100,12 +126,12 @@ async function mutualRate(t: Target, agent: http.Agent): Promise<number> {
   });
 }
 
-async function kexRate(t: Target, algorithm: string, agent: http.Agent): Promise<number> {
+async function kexRate(t: Target, algorithm: string, agent: http.Agent): Promise<Rate> {
   const alg = getAlgorithm(algorithm)!;
   const K = clientKc1(alg, randomSecret(alg, webRandom));
   const kc1 = alg.wire === 'hex' ? Buffer.from(K).toString('hex') : `"${Buffer.from(K).toString('base64')}"`;
   const auth = `Mutual version=1, algorithm=${algorithm}, validation=host, auth-scope="${t.origin}", realm="bench", user="bench", kc1=${kc1}`;
-  return run(KEX_CLIENTS, async () => {
+  return run(t, KEX_CLIENTS, async () => {
     const r = await request(`${t.origin}/${slugOf(algorithm)}/`, { authorization: auth }, { agent });
     if (r.status !== 401 || !/ks1=/.test(String(r.headers['www-authenticate']))) throw new Error(`kex: ${r.status}`);
   });
@@ -140,16 +166,21 @@ async function main(): Promise<void> {
     const m = await mutualRate(memory, agent);
     const r = await mutualRate(inRedis, agent);
     const c = await mutualRate(cold, agent);
-    console.log(`  without authentication:         ${fmt(p)} req/s`);
-    console.log(`  Mutual, sessions in memory:     ${fmt(m)} req/s`);
-    console.log(`  Mutual, sessions in Redis:      ${fmt(r)} req/s`);
-    console.log(`  … in Redis, no instance cache:  ${fmt(c)} req/s`);
-    console.log(`ratio (authenticated / without authentication): ${(m / p).toFixed(2)}× (target ≥ 0.7×)`);
-    console.log(`ratio (Redis store / in-memory store): ${(r / m).toFixed(2)}×`);
-    console.log(`ratio (Redis store without / with the instance cache): ${(c / r).toFixed(2)}×`);
+    const perCpu = (x: Rate): string => (x.perCpuSecond === undefined ? '' : `   ${fmt(x.perCpuSecond)} per server CPU-second (${(1e6 / x.perCpuSecond).toFixed(0)} µs each)`);
+    console.log(`  without authentication:         ${fmt(p.perSecond)} req/s${perCpu(p)}`);
+    console.log(`  Mutual, sessions in memory:     ${fmt(m.perSecond)} req/s${perCpu(m)}`);
+    console.log(`  Mutual, sessions in Redis:      ${fmt(r.perSecond)} req/s${perCpu(r)}`);
+    console.log(`  … in Redis, no instance cache:  ${fmt(c.perSecond)} req/s${perCpu(c)}`);
+    console.log(`ratio (authenticated / without authentication): ${(m.perSecond / p.perSecond).toFixed(2)}× (target ≥ 0.7×)`);
+    if (m.perCpuSecond !== undefined && p.perCpuSecond !== undefined) {
+      console.log(`ratio per server CPU-second (authenticated / without; the load generator's share left out): ${(m.perCpuSecond / p.perCpuSecond).toFixed(2)}×`);
+    }
+    console.log(`ratio (Redis store / in-memory store): ${(r.perSecond / m.perSecond).toFixed(2)}×`);
+    console.log(`ratio (Redis store without / with the instance cache): ${(c.perSecond / r.perSecond).toFixed(2)}×`);
     console.log(`key exchanges/s (req-KEX-C1 → 401-KEX-S1, ${KEX_CLIENTS} concurrent clients, sessions in memory):`);
     for (const algorithm of ALGORITHM_NAMES) {
-      console.log(`  ${algorithm.padEnd(26)} ${(await kexRate(memory, algorithm, agent)).toFixed(1).padStart(8)} /s`);
+      const k = await kexRate(memory, algorithm, agent);
+      console.log(`  ${algorithm.padEnd(26)} ${k.perSecond.toFixed(1).padStart(8)} /s${k.perCpuSecond === undefined ? '' : `   ${(1000 / k.perCpuSecond).toFixed(2)} ms of server CPU each`}`);
     }
   } finally {
     agent.destroy();

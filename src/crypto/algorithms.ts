@@ -4,7 +4,6 @@
  */
 import { p256, p521 } from '@noble/curves/nist.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes } from '../bytes.ts';
 import { MODP_2048, MODP_4096 } from './modp.ts';
 
 export type AlgorithmName =
@@ -87,10 +86,21 @@ export function getAlgorithm(name: string): Algorithm | undefined {
   return ALGORITHMS.get(name.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)));
 }
 
-/** H(parts concatenated) with the algorithm's hash (RFC 8121 §3): the octets, hSize/8 long. */
+/**
+ * H(parts concatenated) with the algorithm's hash (RFC 8121 §3): the octets, hSize/8 long. The parts are fed
+ * to the hash one by one (no concatenated copy of secrets such as z to allocate and wipe); noble wipes its own
+ * block buffer when the digest is taken.
+ */
 export function hashOf(alg: Algorithm, ...parts: Uint8Array[]): Uint8Array {
-  const data = concatBytes(...parts);
-  const digest = alg.hash === 'SHA-256' ? sha256(data) : sha512(data);
-  data.fill(0);
-  return digest;
+  return hashParts(alg, parts);
 }
+
+/** {@link hashOf} over an array of parts: the signature of a {@link PartsHash}. */
+export function hashParts(alg: Algorithm, parts: readonly Uint8Array[]): Uint8Array {
+  const h = alg.hash === 'SHA-256' ? sha256.create() : sha512.create();
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+/** A hash of concatenated parts with the algorithm's hash function (the server passes node:crypto's). */
+export type PartsHash = (alg: Algorithm, parts: readonly Uint8Array[]) => Uint8Array;

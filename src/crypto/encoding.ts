@@ -30,6 +30,7 @@ export function octet(i: number): Uint8Array {
  * (the ASN.1 OID sub-identifier encoding). VI(0) = 0x00; the first octet is never 0x80.
  */
 export function vi(n: number | bigint): Uint8Array {
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) return viOfSafe(n);
   let v = natural(n, 'VI');
   const digits: number[] = [Number(v & 0x7fn)];
   v >>= 7n;
@@ -38,6 +39,22 @@ export function vi(n: number | bigint): Uint8Array {
     v >>= 7n;
   }
   return Uint8Array.from(digits.reverse());
+}
+
+/**
+ * VI of a safe integer without bigint (nc and lengths, on every request): base-128 digits, most significant
+ * first, 0x80 on all but the last — the same octets as the bigint path (test/crypto/encoding.test.ts).
+ */
+function viOfSafe(n: number): Uint8Array {
+  let len = 1;
+  for (let x = Math.floor(n / 128); x > 0; x = Math.floor(x / 128)) len++;
+  const out = new Uint8Array(len);
+  let x = n;
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = (x % 128) | (i === len - 1 ? 0 : 0x80);
+    x = Math.floor(x / 128);
+  }
+  return out;
 }
 
 /** VS(s) = VI(length(s)) | s (RFC 8120 §12.1); a string is encoded as UTF-8 first. */

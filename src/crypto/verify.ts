@@ -9,7 +9,7 @@
  */
 import { constantTimeEqual } from '../bytes.ts';
 import { MutualError } from '../errors.ts';
-import { hashOf, type Algorithm } from './algorithms.ts';
+import { hashParts, type Algorithm, type PartsHash } from './algorithms.ts';
 import { octet, vi, vs } from './encoding.ts';
 
 export interface VerifyInput {
@@ -23,23 +23,27 @@ export interface VerifyInput {
   vh: Uint8Array;
 }
 
-function vk(alg: Algorithm, tag: 3 | 4, v: VerifyInput): Uint8Array {
+/**
+ * The key-confirmation values are hashed by `hash`: @noble/hashes by default (the extension), node:crypto on
+ * the server (src/server/kex.ts), which computes two of them per request. Same octets either way.
+ */
+function vk(alg: Algorithm, tag: 3 | 4, v: VerifyInput, hash: PartsHash): Uint8Array {
   for (const [what, b] of [['K_c1', v.K_c1], ['K_s1', v.K_s1], ['z', v.z]] as const) {
     if (!(b instanceof Uint8Array) || b.length !== alg.elementLength) {
       throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected ${alg.elementLength} octets for ${what}, got ${b instanceof Uint8Array ? b.length : typeof b}`);
     }
   }
-  return hashOf(alg, octet(tag), v.K_c1, v.K_s1, v.z, vi(v.nc), vs(v.vh));
+  return hash(alg, [octet(tag), v.K_c1, v.K_s1, v.z, vi(v.nc), vs(v.vh)]);
 }
 
 /** VK_c (hash octets) — sent by the client in req-VFY-C as `vkc`. */
-export function computeVkc(alg: Algorithm, v: VerifyInput): Uint8Array {
-  return vk(alg, 4, v);
+export function computeVkc(alg: Algorithm, v: VerifyInput, hash: PartsHash = hashParts): Uint8Array {
+  return vk(alg, 4, v, hash);
 }
 
 /** VK_s (hash octets) — sent by the server in 200-VFY-S as `vks`. */
-export function computeVks(alg: Algorithm, v: VerifyInput): Uint8Array {
-  return vk(alg, 3, v);
+export function computeVks(alg: Algorithm, v: VerifyInput, hash: PartsHash = hashParts): Uint8Array {
+  return vk(alg, 3, v, hash);
 }
 
 /** Whether a received vkc (decoded octets) is the expected VK_c; compared without early exit. */

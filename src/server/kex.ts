@@ -7,7 +7,7 @@ import type { Algorithm } from '../crypto/algorithms.ts';
 import { checkElement, clientKc1, randomSecret, serverKs1 } from '../crypto/kam3.ts';
 import { computeVkc, computeVks } from '../crypto/verify.ts';
 import { constantTimeEqual, type RandomSource } from '../bytes.ts';
-import { nativeBackend } from './native-backend.ts';
+import { nativeBackend, nativeHash } from './native-backend.ts';
 import type { Result } from '../errors.ts';
 
 export interface SessionKeys {
@@ -43,11 +43,11 @@ export function confirmKeys(alg: Algorithm, keys: SessionKeys, nc: number, vh: U
     return { vkcOk: false, vks: new Uint8Array(0) };
   }
   const input = { K_c1: keys.K_c1, K_s1: keys.K_s1, z: keys.z, nc, vh };
-  const vkcOk = constantTimeEqual(receivedVkc, computeVkc(alg, input));
-  return { vkcOk, vks: computeVks(alg, input) };
+  const vkcOk = constantTimeEqual(receivedVkc, computeVkc(alg, input, nativeHash));
+  return { vkcOk, vks: computeVks(alg, input, nativeHash) };
 }
 
 /** VK_c itself — only for the test-only phishing-server wrapper (misbehave.ts), which forges it. */
 export function expectedVkc(alg: Algorithm, keys: SessionKeys, nc: number, vh: Uint8Array): Uint8Array {
-  return computeVkc(alg, { K_c1: keys.K_c1, K_s1: keys.K_s1, z: keys.z, nc, vh });
+  return computeVkc(alg, { K_c1: keys.K_c1, K_s1: keys.K_s1, z: keys.z, nc, vh }, nativeHash);
 }

@@ -18,9 +18,9 @@
  * When the check is inconclusive (P + G = 0_E, or both candidates match — neither happens for a point of
  * prime order r with k in [1, r−1] except P = −G), the pure backend answers.
  */
-import { createDiffieHellman, createECDH, getDiffieHellman, type DiffieHellman } from 'node:crypto';
+import { createDiffieHellman, createECDH, createHash, getDiffieHellman, type DiffieHellman } from 'node:crypto';
 import { invert } from '@noble/curves/abstract/modular.js';
-import type { Algorithm } from '../crypto/algorithms.ts';
+import type { Algorithm, PartsHash } from '../crypto/algorithms.ts';
 import { pureBackend, type CurvePoint, type KexBackend } from '../crypto/backend.ts';
 import { int, octets } from '../crypto/encoding.ts';
 import { ecCurve } from '../crypto/kam3-ec.ts';
@@ -123,3 +123,14 @@ export const nativeBackend: KexBackend = Object.freeze({
   powG: (group: ModpGroup, exp: bigint, expBits: number) => dhModPow(group, group.g, exp, expBits),
   ecMultiply,
 });
+
+/**
+ * H(parts concatenated) by node:crypto (OpenSSL): the server hashes vkc and vks for every authenticated
+ * request, and measured per request (bench/server.ts, P-256 session) the JS hash with its copies was the
+ * largest single cost of the handler. Same octets as src/crypto's hashParts (test/server/native-backend.test.ts).
+ */
+export const nativeHash: PartsHash = (alg, parts) => {
+  const h = createHash(alg.hash === 'SHA-256' ? 'sha256' : 'sha512');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+};

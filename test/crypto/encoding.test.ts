@@ -42,6 +42,15 @@ describe('VI (RFC 8120 §12.1)', () => {
     expect(vi(1000000)).toEqual(latin1('\xbd\x84@'));
   });
 
+  it('numbers (the fast path) give the octets of the bigint path: 0 … 2^53 − 1, digit boundaries', () => {
+    const edges = [0, 1, 127, 128, 129, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 49 - 1, 2 ** 49, Number.MAX_SAFE_INTEGER];
+    for (const n of edges) expect(bytesToHex(vi(n)), String(n)).toBe(bytesToHex(vi(BigInt(n))));
+    fc.assert(fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (n) => {
+      expect(bytesToHex(vi(n))).toBe(bytesToHex(vi(BigInt(n))));
+      expect(viDecode(vi(n))).toBe(BigInt(n));
+    }), { numRuns: 2000 });
+  });
+
   it('beyond 2^53 with bigint', () => {
     expect(bytesToHex(vi(2n ** 64n))).toBe('82808080808080808000');
   });

@@ -6,14 +6,15 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/bytes.ts';
-import { ALGORITHM_NAMES, getAlgorithm } from '../../src/crypto/algorithms.ts';
+import { ALGORITHM_NAMES, getAlgorithm, hashParts } from '../../src/crypto/algorithms.ts';
 import { pureBackend } from '../../src/crypto/backend.ts';
 import { int } from '../../src/crypto/encoding.ts';
 import { clientKc1, randomSecret, serverKs1 } from '../../src/crypto/kam3.ts';
 import { dlGroup } from '../../src/crypto/kam3-dl.ts';
 import { ecCurve } from '../../src/crypto/kam3-ec.ts';
 import { MODP_2048, MODP_4096 } from '../../src/crypto/modp.ts';
-import { nativeBackend } from '../../src/server/native-backend.ts';
+import { confirmKeys, expectedVkc } from '../../src/server/kex.ts';
+import { nativeBackend, nativeHash } from '../../src/server/native-backend.ts';
 import { fixture, hexInt } from '../crypto/fixture.ts';
 
 const hex = (h: string): Uint8Array => hexToBytes(h)!;
@@ -100,6 +101,34 @@ describe('native and pure backends agree', () => {
     for (const name of ['iso-kam3-dl-2048-sha256', 'iso-kam3-dl-4096-sha512'] as const) {
       const group = dlGroup(getAlgorithm(name)!);
       expect(nativeBackend.modPow(group, 3n, 5n, 3)).toBe(243n);
+    }
+  });
+});
+
+describe('the server key confirmation (node:crypto hash) against the vectors', () => {
+  it.each(fixture.kam3.map((v) => [v.id, v] as const))('%s: vkc checked, vks as the vectors, per nc', (_id, v) => {
+    const alg = getAlgorithm(v.algorithm)!;
+    const keys = { K_c1: hex(v.K_c1), K_s1: hex(v.K_s1), z: hex(v.z) };
+    for (const c of v.per_nc) {
+      const vh = new TextEncoder().encode(v.vh);
+      const ok = confirmKeys(alg, keys, c.nc, vh, hex(c.vkc_hex));
+      expect(ok.vkcOk).toBe(true);
+      expect(bytesToHex(ok.vks)).toBe(c.vks_hex);
+      expect(bytesToHex(expectedVkc(alg, keys, c.nc, vh))).toBe(c.vkc_hex);
+      // One flipped bit of vkc, or the wrong nc: refused.
+      const bad = hex(c.vkc_hex);
+      bad[bad.length - 1]! ^= 1;
+      expect(confirmKeys(alg, keys, c.nc, vh, bad).vkcOk).toBe(false);
+      expect(confirmKeys(alg, keys, c.nc + 1, vh, hex(c.vkc_hex)).vkcOk).toBe(false);
+    }
+  });
+
+  it('nativeHash equals the pure hash over random parts, for both hash functions', () => {
+    for (const name of ALGORITHM_NAMES) {
+      const alg = getAlgorithm(name)!;
+      fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), (parts) => {
+        expect(bytesToHex(nativeHash(alg, parts))).toBe(bytesToHex(hashParts(alg, parts)));
+      }), { numRuns: 50 });
     }
   });
 });
