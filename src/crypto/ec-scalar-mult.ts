@@ -304,7 +304,10 @@ function recode(k: bigint, c: CurveParams): number[] {
 
 /**
  * The entry ±[|d|]·(the table's point) for an odd digit d: every entry is read, the one at |d| >> 1 kept by
- * multiplying by 1n (the others by 0n), y negated arithmetically if d < 0 (lazily reduced: −y is fine).
+ * multiplying by 1n (the others by 0n), y negated arithmetically if d < 0 (lazily reduced: −y is fine):
+ * multiplied by 1n or −1n, never by 0n, whose fast path in V8 made a negative digit measurably slower
+ * (review: ~75 vs ~36 ns). The scan itself still multiplies by 0n for the other entries (best effort, see
+ * the header).
  */
 function select(table: OddTable, d: number): { x: bigint; y: bigint } {
   const sign = d >> 31; // −1 if d < 0, else 0
@@ -316,7 +319,7 @@ function select(table: OddTable, d: number): { x: bigint; y: bigint } {
     x += table.xs[j]! * bit;
     y += table.ys[j]! * bit;
   }
-  return { x, y: y - 2n * y * BigInt(-sign) };
+  return { x, y: y * BigInt(1 + 2 * sign) };
 }
 
 /**
