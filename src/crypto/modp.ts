@@ -35,7 +35,7 @@
  * at registration, by the comb's fixed sequence.
  */
 
-import { wasmModPow } from './montgomery.ts';
+import { wasmModPow, wasmPowFixed } from './montgomery.ts';
 
 /** A MODP group of RFC 3526 as used by RFC 8121 §3.2: prime q, generator g = 2, subgroup order r = (q-1)/2. */
 export interface ModpGroup {
@@ -183,12 +183,25 @@ function buildComb(group: ModpGroup): Comb {
 }
 
 /**
- * g^exp mod q for the group's generator, 0 <= exp < 2^bits, by the Lim–Lee comb (b squarings and a
- * multiplications instead of bits squarings). The table is built on first use and cached per group.
+ * g^exp mod q for the group's generator, 0 <= exp < 2^bits, by a Lim–Lee comb (b squarings and a
+ * multiplications instead of bits squarings) — over WebAssembly Montgomery multiplication where available
+ * (montgomery.ts, wasmPowFixed), over bigint otherwise; the same result either way. Tables are built on
+ * first use and cached per group.
  */
 export function powG(group: ModpGroup, exp: bigint): bigint {
-  const { q, bits } = group;
+  checkPowG(group, exp);
+  return wasmPowFixed(group.g, exp, group.q, group.bits) ?? bigintPowG(group, exp);
+}
+
+function checkPowG(group: ModpGroup, exp: bigint): void {
+  const { bits } = group;
   if (exp < 0n || exp >> BigInt(bits) !== 0n) throw new RangeError(`powG: exponent must be in [0, 2^${bits})`);
+}
+
+/** {@link powG} by the bigint comb only: the fallback where WebAssembly is unavailable, and the reference in tests. */
+export function bigintPowG(group: ModpGroup, exp: bigint): bigint {
+  checkPowG(group, exp);
+  const { q } = group;
   let comb = combs.get(group);
   if (!comb) {
     comb = buildComb(group);
