@@ -145,6 +145,9 @@ function negInverse(x: number, k: number): number {
   return (0 - inv) & ((1 << k) - 1);
 }
 
+/** 2^WASM_MAX_BITS: moduli from here on are declined. */
+const WASM_LIMIT = 1n << BigInt(WASM_MAX_BITS);
+
 const moduli = new Map<bigint, Modulus>();
 const MAX_CACHED = 8;
 
@@ -226,7 +229,7 @@ function finish(wasm: MontgomeryExports, mod: Modulus, L: Layout, mem: Uint32Arr
  * {@link WASM_MAX_BITS} bits (the caller then uses bigint). The caller checks m > 1 and 0 <= exp < 2^expBits.
  */
 export function wasmModPow(base: bigint, exp: bigint, m: bigint, expBits: number): bigint | undefined {
-  if ((m & 1n) === 0n || m.toString(2).length > WASM_MAX_BITS) return undefined;
+  if ((m & 1n) === 0n || m >= WASM_LIMIT) return undefined;
   const wasm = load();
   if (!wasm) return undefined;
   const mod = modulusOf(m);
@@ -263,6 +266,7 @@ export const WASM_COMB = Object.freeze({ h: 6, v: 8 });
 
 /** A comb table in WebAssembly memory: block j's entry idx at offset + (j·2^h + idx)·E. */
 interface WasmComb {
+  readonly base: bigint;
   readonly mod: Modulus;
   readonly bits: number;
   readonly a: number;
@@ -270,7 +274,8 @@ interface WasmComb {
   readonly offset: number;
 }
 
-const wasmCombs = new Map<string, WasmComb>();
+/** The combs built so far, per modulus. */
+const wasmCombs = new Map<bigint, WasmComb[]>();
 /** First free byte above the comb tables built so far. */
 let combTop = REGION;
 /**
@@ -290,7 +295,7 @@ function buildWasmComb(wasm: MontgomeryExports, base: bigint, m: bigint, bits: n
   if (offset + size - REGION > COMB_MEMORY) return undefined;
   const mem = memoryOf(wasm, offset + size);
   begin(wasm, mod, L, mem);
-  toLimbs(base % m, mod.n, mod.k, mem, L.X / 4);
+  toLimbs(((base % m) + m) % m, mod.n, mod.k, mem, L.X / 4);
   // base^(2^k) for k = i·a + j·b into block j's entry 2^i, by one chain of squarings in increasing k
   const at = (j: number, idx: number): number => offset + (j * (1 << h) + idx) * L.E;
   const slots: [number, number][] = [];
@@ -311,7 +316,7 @@ function buildWasmComb(wasm: MontgomeryExports, base: bigint, m: bigint, bits: n
   }
   mem.fill(0, L.X / 4, L.end / 4);
   combTop = offset + size;
-  return { mod, bits, a, b, offset };
+  return { base, mod, bits, a, b, offset };
 }
 
 /**
@@ -322,15 +327,16 @@ function buildWasmComb(wasm: MontgomeryExports, base: bigint, m: bigint, bits: n
  * where {@link wasmModPow} would be (the caller then uses its bigint comb).
  */
 export function wasmPowFixed(base: bigint, exp: bigint, m: bigint, bits: number): bigint | undefined {
-  if ((m & 1n) === 0n || m.toString(2).length > WASM_MAX_BITS) return undefined;
+  if ((m & 1n) === 0n || m >= WASM_LIMIT) return undefined;
   const wasm = load();
   if (!wasm) return undefined;
-  const key = `${base.toString(16)}:${m.toString(16)}:${bits}`;
-  let comb = wasmCombs.get(key);
+  let combs = wasmCombs.get(m);
+  if (!combs) wasmCombs.set(m, (combs = []));
+  let comb = combs.find((c) => c.base === base && c.bits === bits);
   if (!comb) {
     comb = buildWasmComb(wasm, base, m, bits);
     if (!comb) return undefined;
-    wasmCombs.set(key, comb);
+    combs.push(comb);
   }
   const { mod, a, b, offset } = comb;
   const { h, v } = WASM_COMB;
