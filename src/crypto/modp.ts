@@ -226,38 +226,44 @@ export function bigintPowG(group: ModpGroup, exp: bigint): bigint {
   return acc % q;
 }
 
-/** Number of trailing zero bits of x > 0. */
-function trailingZeros(x: bigint): number {
-  let n = 0;
-  while ((x & 0xffffffffn) === 0n) {
-    x >>= 32n;
-    n += 32;
-  }
-  const low = Number(x & 0xffffffffn);
-  return n + 31 - Math.clz32(low & -low);
-}
+/** The low 32 bits of x >= 0, as a number. */
+const low32 = (x: bigint): number => Number(BigInt.asUintN(32, x));
 
 /**
  * The Jacobi symbol (a / n) for odd n > 0 (binary algorithm with quadratic reciprocity). For the prime q it
  * is the Legendre symbol: 1 exactly for the quadratic residues, which for a safe prime are the order-r
- * subgroup — the project's subgroup check (docs/protocol-decisions.md §3.3) at ~0.3 ms instead of a 15 ms
- * exponentiation K^r.
+ * subgroup — the project's subgroup check (docs/protocol-decisions.md §3.3) at ~0.2 / 0.6 ms (MODP-2048 /
+ * 4096) instead of a 5 / 36 ms exponentiation K^r. The residues mod 8 and the trailing zeros come from the
+ * low 32 bits as numbers: four bigint operations per step.
  */
 export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {
   if (n <= 0n || (n & 1n) === 0n) throw new RangeError('jacobi: n must be odd and positive');
   a %= n;
   if (a < 0n) a += n;
   let t: -1 | 1 = 1;
+  let nLow = low32(n);
   while (a !== 0n) {
-    const z = trailingZeros(a);
-    a >>= BigInt(z);
-    const n8 = Number(n & 7n);
+    let aLow = low32(a);
+    let z = 0;
+    while (aLow === 0) {
+      a >>= 32n;
+      z += 32;
+      aLow = low32(a);
+    }
+    const tz = 31 - Math.clz32(aLow & -aLow);
+    if (tz > 0) {
+      a >>= BigInt(tz);
+      aLow = low32(a);
+    }
+    z += tz;
+    const n8 = nLow & 7;
     if ((z & 1) === 1 && (n8 === 3 || n8 === 5)) t = t === 1 ? -1 : 1;
+    // swap: (a / n) → (n / a), with reciprocity's sign when both are ≡ 3 mod 4
+    if ((aLow & 3) === 3 && (nLow & 3) === 3) t = t === 1 ? -1 : 1;
     const swap = a;
-    a = n;
+    a = n % a;
     n = swap;
-    if ((a & 3n) === 3n && (n & 3n) === 3n) t = t === 1 ? -1 : 1;
-    a %= n;
+    nLow = aLow;
   }
   return n === 1n ? t : 0;
 }

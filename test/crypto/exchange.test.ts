@@ -151,6 +151,13 @@ describe('MODP arithmetic vs node:crypto createDiffieHellman (OpenSSL)', () => {
         expect(jacobi(a, p)).toBe(euler === 0n ? 0 : euler === 1n ? 1 : -1);
       }),
     );
+    // many trailing zeros (beyond one 32-bit word), on MODP-2048's q and a 61-bit prime
+    for (const p of [MODP_2048.q, 2n ** 61n - 1n]) {
+      for (const a of [2n ** 31n, 2n ** 32n, 2n ** 33n * 3n, 2n ** 64n * 5n, 2n ** 95n * 7n, 2n ** 200n, p - 2n ** 40n]) {
+        const euler = modPow(a % p, (p - 1n) / 2n, p);
+        expect(jacobi(a, p)).toBe(euler === 0n ? 0 : euler === 1n ? 1 : -1);
+      }
+    }
     expect(jacobi(2n, 15n)).toBe(1); // composite n: (2/3)(2/5) = (-1)(-1)
     expect(jacobi(3n, 15n)).toBe(0);
     for (const group of [MODP_2048, MODP_4096]) {
