@@ -84,10 +84,13 @@
       (local.set $po (i32.add (local.get $po) (i32.const 4)))
       (br $zl))))
 
-;; mul's rows i and i+1 in one pass over t (half the loads and stores of t): with $pt = t + 8i,
+  ;; mul's rows i and i+1 in one pass over t (half the loads and stores of t): with $pt = t + 8i,
   ;; position i + j, j = 1 .. np, gets a_j·b_i + p_j·m_i + a_j−1·b_i+1 + p_j−1·m_i+1 (a_np = p_np = 0).
+  ;; Two groups of four positions per iteration while two remain, then one at a time (fewer loop
+  ;; branches and pointer updates: mul 14–15% faster than one group). The comparison with end − 16 is
+  ;; signed: it may be below 0 when p sits at offset 0; offsets stay far below 2^31.
   (func $pair (param $a i32) (param $pt i32) (param $bi i32) (param $mi i32) (param $bj i32) (param $mj i32)
-    (local $pa i32) (local $pp i32) (local $end i32)
+    (local $pa i32) (local $pp i32) (local $end i32) (local $endU i32)
     (local $B v128) (local $M v128) (local $B2 v128) (local $M2 v128) (local $A v128) (local $A2 v128)
     (local $Q v128) (local $Q2 v128)
     (local.set $B (i32x4.splat (local.get $bi)))
@@ -97,6 +100,45 @@
     (local.set $pa (local.get $a))
     (local.set $pp (global.get $P))
     (local.set $end (i32.add (global.get $P) (i32.shl (global.get $np) (i32.const 2))))
+    (local.set $endU (i32.sub (local.get $end) (i32.const 16)))
+    (block $dU (loop $lU
+      (br_if $dU (i32.ge_s (local.get $pp) (local.get $endU)))
+      (local.set $A (v128.load offset=4 (local.get $pa)))
+      (local.set $A2 (v128.load (local.get $pa)))
+      (local.set $Q (v128.load offset=4 (local.get $pp)))
+      (local.set $Q2 (v128.load (local.get $pp)))
+      (v128.store offset=8 (local.get $pt) (i64x2.add (v128.load offset=8 (local.get $pt))
+        (i64x2.add
+          (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $A) (local.get $B))
+                     (i64x2.extmul_low_i32x4_u (local.get $Q) (local.get $M)))
+          (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $A2) (local.get $B2))
+                     (i64x2.extmul_low_i32x4_u (local.get $Q2) (local.get $M2))))))
+      (v128.store offset=24 (local.get $pt) (i64x2.add (v128.load offset=24 (local.get $pt))
+        (i64x2.add
+          (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $A) (local.get $B))
+                     (i64x2.extmul_high_i32x4_u (local.get $Q) (local.get $M)))
+          (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $A2) (local.get $B2))
+                     (i64x2.extmul_high_i32x4_u (local.get $Q2) (local.get $M2))))))
+      (local.set $A (v128.load offset=20 (local.get $pa)))
+      (local.set $A2 (v128.load offset=16 (local.get $pa)))
+      (local.set $Q (v128.load offset=20 (local.get $pp)))
+      (local.set $Q2 (v128.load offset=16 (local.get $pp)))
+      (v128.store offset=40 (local.get $pt) (i64x2.add (v128.load offset=40 (local.get $pt))
+        (i64x2.add
+          (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $A) (local.get $B))
+                     (i64x2.extmul_low_i32x4_u (local.get $Q) (local.get $M)))
+          (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $A2) (local.get $B2))
+                     (i64x2.extmul_low_i32x4_u (local.get $Q2) (local.get $M2))))))
+      (v128.store offset=56 (local.get $pt) (i64x2.add (v128.load offset=56 (local.get $pt))
+        (i64x2.add
+          (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $A) (local.get $B))
+                     (i64x2.extmul_high_i32x4_u (local.get $Q) (local.get $M)))
+          (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $A2) (local.get $B2))
+                     (i64x2.extmul_high_i32x4_u (local.get $Q2) (local.get $M2))))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
+      (local.set $pp (i32.add (local.get $pp) (i32.const 32)))
+      (local.set $pt (i32.add (local.get $pt) (i32.const 64)))
+      (br $lU)))
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $pp) (local.get $end)))
       (local.set $A (v128.load offset=4 (local.get $pa)))
@@ -122,12 +164,52 @@
 
   ;; sqr's two rows per pass: with $pt = t + 8s, positions s + 1 + c (c = 0 .. 4·$count − 1) get
   ;; x_c+1·u + x_c·v, where x is the limbs at $x (the triangle: x = a from i + 2, u = 2a_i, v = 2a_i+1;
-  ;; the reduction: x = p, u = m_i, v = m_i+1).
+  ;; the reduction: x = p, u = m_i, v = m_i+1). Four groups of four positions per iteration while four
+  ;; remain, then one at a time (sqr 7–11% faster than one group); the comparison with end − 48 is signed,
+  ;; as in $pair.
   (func $fma2 (param $x i32) (param $pt i32) (param $count i32) (param $u i32) (param $v i32)
-    (local $end i32) (local $U v128) (local $V v128) (local $X v128) (local $X2 v128)
+    (local $end i32) (local $endU i32) (local $U v128) (local $V v128) (local $X v128) (local $X2 v128)
     (local.set $U (i32x4.splat (local.get $u)))
     (local.set $V (i32x4.splat (local.get $v)))
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $count) (i32.const 4))))
+    (local.set $endU (i32.sub (local.get $end) (i32.const 48)))
+    (block $dU (loop $lU
+      (br_if $dU (i32.ge_s (local.get $x) (local.get $endU)))
+      (local.set $X (v128.load offset=4 (local.get $x)))
+      (local.set $X2 (v128.load (local.get $x)))
+      (v128.store offset=8 (local.get $pt) (i64x2.add (v128.load offset=8 (local.get $pt))
+        (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $X) (local.get $U))
+                   (i64x2.extmul_low_i32x4_u (local.get $X2) (local.get $V)))))
+      (v128.store offset=24 (local.get $pt) (i64x2.add (v128.load offset=24 (local.get $pt))
+        (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $X) (local.get $U))
+                   (i64x2.extmul_high_i32x4_u (local.get $X2) (local.get $V)))))
+      (local.set $X (v128.load offset=20 (local.get $x)))
+      (local.set $X2 (v128.load offset=16 (local.get $x)))
+      (v128.store offset=40 (local.get $pt) (i64x2.add (v128.load offset=40 (local.get $pt))
+        (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $X) (local.get $U))
+                   (i64x2.extmul_low_i32x4_u (local.get $X2) (local.get $V)))))
+      (v128.store offset=56 (local.get $pt) (i64x2.add (v128.load offset=56 (local.get $pt))
+        (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $X) (local.get $U))
+                   (i64x2.extmul_high_i32x4_u (local.get $X2) (local.get $V)))))
+      (local.set $X (v128.load offset=36 (local.get $x)))
+      (local.set $X2 (v128.load offset=32 (local.get $x)))
+      (v128.store offset=72 (local.get $pt) (i64x2.add (v128.load offset=72 (local.get $pt))
+        (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $X) (local.get $U))
+                   (i64x2.extmul_low_i32x4_u (local.get $X2) (local.get $V)))))
+      (v128.store offset=88 (local.get $pt) (i64x2.add (v128.load offset=88 (local.get $pt))
+        (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $X) (local.get $U))
+                   (i64x2.extmul_high_i32x4_u (local.get $X2) (local.get $V)))))
+      (local.set $X (v128.load offset=52 (local.get $x)))
+      (local.set $X2 (v128.load offset=48 (local.get $x)))
+      (v128.store offset=104 (local.get $pt) (i64x2.add (v128.load offset=104 (local.get $pt))
+        (i64x2.add (i64x2.extmul_low_i32x4_u (local.get $X) (local.get $U))
+                   (i64x2.extmul_low_i32x4_u (local.get $X2) (local.get $V)))))
+      (v128.store offset=120 (local.get $pt) (i64x2.add (v128.load offset=120 (local.get $pt))
+        (i64x2.add (i64x2.extmul_high_i32x4_u (local.get $X) (local.get $U))
+                   (i64x2.extmul_high_i32x4_u (local.get $X2) (local.get $V)))))
+      (local.set $x (i32.add (local.get $x) (i32.const 64)))
+      (local.set $pt (i32.add (local.get $pt) (i32.const 128)))
+      (br $lU)))
     (block $d (loop $l
       (br_if $d (i32.ge_u (local.get $x) (local.get $end)))
       (local.set $X (v128.load offset=4 (local.get $x)))
