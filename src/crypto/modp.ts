@@ -22,17 +22,24 @@
  *    multiplication (montgomery.ts: no allocation, no division, constant-time table lookup) where
  *    WebAssembly runs, over bigint otherwise. WebAssembly has no 64×64→128-bit multiply, so its 27/28-bit
  *    limbs need ~5× the partial products of OpenSSL's 64-bit ones; SIMD computes two per instruction
- *    (docs/decisions.md), which brought it from ~4× to 2.6–3.2× OpenSSL;
- *  - the fixed generator g = 2: a Lim–Lee comb (h = 8 rows, v = 2 blocks, 2 × 256 entries, 128 KiB /
- *    256 KiB, built on first use in ~15 ms / ~60 ms), 6-7x faster than a generic exponentiation and on par
- *    with OpenSSL. bench/crypto.ts prints the current numbers.
+ *    (docs/decisions.md), which brought it from ~4× to 2.4–2.8× OpenSSL (4.6–5.3 ms / 33–37 ms);
+ *  - the fixed generator g = 2: a Lim–Lee comb. Over WebAssembly (montgomery.ts, wasmPowFixed): h = 6 rows,
+ *    v = 8 blocks (8 × 64 entries in Montgomery form, 160 KiB / 312 KiB of the module's memory, built on
+ *    first use in ~15 ms / ~40 ms); 1.2–1.4 ms / 7.5–8.5 ms, 0.6× OpenSSL — the bigint comb below took
+ *    1.9–2.3 / 11–12.5 ms. The WebAssembly comb reads every entry of a block for each lookup, which makes
+ *    large tables cost: h = 8, v = 2 measured 2.4 ms for 2048, h = 5–7 with v = 4–8 within 10% of h = 6,
+ *    v = 8. The bigint comb (h = 8 rows, v = 2 blocks, 2 × 256 entries, 128 KiB / 256 KiB, built on first
+ *    use in ~15 ms / ~60 ms) stays where WebAssembly does not run, and as the reference in tests.
+ * bench/crypto.ts prints the current numbers.
  *
  * Timing (RFC 8121 §5.1): bigint arithmetic is not constant-time (its running time depends on operand
  * lengths), so this is best effort: a fixed operation sequence, table entries for digit 0 stored as q + 1
  * (≡ 1, but full length, so a zero digit costs the same multiplication), exponents processed at the group's
- * full bit length. The exponents of a login (S_c1, S_s1, the client exponent) are fresh per exchange; the
- * long-term secret pi enters a login only through a blinded inversion (kam3-common.ts); J = g^pi is computed
- * at registration, by the comb's fixed sequence.
+ * full bit length. The WebAssembly paths keep the same fixed sequences, and their table lookups (window
+ * and comb) read every entry (montgomery.ts). The inversion (invertMod) and jacobi are variable-time: the
+ * first only ever sees a blinded value, the second public elements. The exponents of a login (S_c1, S_s1,
+ * the client exponent) are fresh per exchange; the long-term secret pi enters a login only through a
+ * blinded inversion (kam3-common.ts); J = g^pi is computed at registration, by the comb's fixed sequence.
  */
 
 import { wasmModPow, wasmPowFixed } from './montgomery.ts';

@@ -153,7 +153,8 @@ describe('MODP arithmetic vs node:crypto createDiffieHellman (OpenSSL)', () => {
     );
     // many trailing zeros (beyond one 32-bit word), on MODP-2048's q and a 61-bit prime
     for (const p of [MODP_2048.q, 2n ** 61n - 1n]) {
-      for (const a of [2n ** 31n, 2n ** 32n, 2n ** 33n * 3n, 2n ** 64n * 5n, 2n ** 95n * 7n, 2n ** 200n, p - 2n ** 40n]) {
+      const as = [2n ** 31n, 2n ** 32n, 2n ** 33n * 3n, 2n ** 64n * 5n, 2n ** 95n * 7n, 2n ** 200n, p - 2n ** 40n];
+      for (const a of as) {
         const euler = modPow(a % p, (p - 1n) / 2n, p);
         expect(jacobi(a, p)).toBe(euler === 0n ? 0 : euler === 1n ? 1 : -1);
       }
@@ -171,16 +172,22 @@ describe('MODP arithmetic vs node:crypto createDiffieHellman (OpenSSL)', () => {
     const moduli = [MODP_2048.r, MODP_4096.r, MODP_2048.q, ecCurve(getAlgorithm('iso-kam3-ec-p256-sha256')!).Fn.ORDER,
       ecCurve(getAlgorithm('iso-kam3-ec-p521-sha512')!).Fn.ORDER, 2n ** 61n - 1n, 65537n, 7n, 2n];
     for (const m of moduli) {
-      const xs = [1n, 2n, 3n, m - 1n, m - 2n, m >> 1n, (m >> 1n) + 1n, 2n ** 52n + 1n, 2n ** 53n - 1n, 3n ** 100n, m - 2n ** 60n];
+      const xs = [1n, 2n, 3n, m - 1n, m - 2n, m >> 1n, (m >> 1n) + 1n];
+      xs.push(2n ** 52n + 1n, 2n ** 53n - 1n, 3n ** 100n, m - 2n ** 60n);
       for (const x of xs.filter((v) => v > 0n && v < m)) {
         expect(invertMod(x, m), `${x} mod ${m}`).toBe(invert(x, m));
       }
     }
     fc.assert(
-      fc.property(fc.constantFrom(...moduli.slice(0, 5)), fc.bigInt({ min: 1n, max: (1n << 4200n) - 1n }), fc.nat(4200), (m, raw, len) => {
-        const x = (raw % (1n << BigInt(len + 1))) % m || 1n; // every size of x, small ones included
-        expect(invertMod(x, m)).toBe(invert(x, m));
-      }),
+      fc.property(
+        fc.constantFrom(...moduli.slice(0, 5)),
+        fc.bigInt({ min: 1n, max: (1n << 4200n) - 1n }),
+        fc.nat(4200),
+        (m, raw, len) => {
+          const x = (raw % (1n << BigInt(len + 1))) % m || 1n; // every size of x, small ones included
+          expect(invertMod(x, m)).toBe(invert(x, m));
+        },
+      ),
       { numRuns: 300 },
     );
     // consecutive Fibonacci numbers: the longest run of quotients 1 (the leading-bits step's worst case)

@@ -135,7 +135,7 @@ describe('exponentiation against bigint', () => {
 });
 
 describe('the fixed-base comb (powG) against bigint', () => {
-  it('powG uses WebAssembly and equals the bigint comb and modPow: exponents 0, 1, 2, r−1, r, all-ones, every bit length', () => {
+  it('powG equals the bigint comb and modPow: exponents 0, 1, 2, r−1, r, all-ones, every bit length', () => {
     for (const group of [MODP_2048, MODP_4096]) {
       const { r, bits, g, q } = group;
       const { h, v } = WASM_COMB;
@@ -143,7 +143,9 @@ describe('the fixed-base comb (powG) against bigint', () => {
       const b = Math.ceil(a / v);
       const exps = [0n, 1n, 2n, 3n, r - 1n, r, r + 1n, (1n << BigInt(bits)) - 1n, (1n << BigInt(bits - 1)) - 1n];
       // one bit at each row start, block start and column edge of the comb
-      for (let i = 0; i < h; i++) for (let j = 0; j < v; j++) for (const d of [0, 1, b - 1]) exps.push(1n << BigInt(Math.min(bits - 1, i * a + j * b + d)));
+      for (let i = 0; i < h; i++) {
+        for (let j = 0; j < v; j++) for (const d of [0, 1, b - 1]) exps.push(1n << BigInt(Math.min(bits - 1, i * a + j * b + d)));
+      }
       for (let len = 1; len <= bits; len += bits === 2048 ? 127 : 509) exps.push((1n << BigInt(len)) - 1n);
       for (const e of exps) {
         const expected = bigintPowG(group, e);
@@ -173,7 +175,8 @@ describe('the fixed-base comb (powG) against bigint', () => {
       const m = (1n << BigInt(mBits)) - 1n - 2n * BigInt(mBits);
       for (const base of [2n, 3n, m - 1n, m + 5n]) {
         const bits = mBits + 7;
-        for (const e of [0n, 1n, (1n << BigInt(bits)) - 1n, (1n << BigInt(bits - 1)) + 3n, 12345n % (1n << BigInt(bits))]) {
+        const exps = [0n, 1n, (1n << BigInt(bits)) - 1n, (1n << BigInt(bits - 1)) + 3n, 12345n % (1n << BigInt(bits))];
+        for (const e of exps) {
           expect(wasmPowFixed(base, e, m, bits)).toBe(bigintModPow(base, e, m, bits));
         }
       }
