@@ -6,8 +6,8 @@
  *
  * Why: V8's bigint pays an allocation and a long division for every modular multiplication; the
  * Montgomery multiplier does neither (bench/crypto.ts prints both against OpenSSL). Why hand-written:
- * the multiplier is ~370 lines of WAT, compiled by scripts/gen-wasm.ts into a committed constant, so the
- * extension carries 2.4 kB instead of a library, and the loops can be read against the paper. Why SIMD:
+ * the multiplier is ~490 lines of WAT, compiled by scripts/gen-wasm.ts into a committed constant, so the
+ * extension carries 3.4 kB instead of a library, and the loops can be read against the paper. Why SIMD:
  * WebAssembly has no 64×64→128-bit multiply; i64x2.extmul gives two 32×32→64-bit products per
  * instruction (docs/decisions.md). Every target runs it (Chromium 91+, Firefox 89+, Node 16+); an engine
  * without SIMD fails to compile the module and gets bigint, like one without WebAssembly.
