@@ -22,10 +22,11 @@
  *    multiplication (montgomery.ts: no allocation, no division, constant-time table lookup) where
  *    WebAssembly runs, over bigint otherwise. WebAssembly has no 64×64→128-bit multiply, so its 27/28-bit
  *    limbs need ~5× the partial products of OpenSSL's 64-bit ones; SIMD computes two per instruction
- *    (docs/decisions.md), which brought it from ~4× to 2.4–2.8× OpenSSL (4.6–5.3 ms / 33–37 ms);
+ *    (docs/decisions.md), which brought it from ~4× to 2.6–3.2×, and unrolled loops without calls to
+ *    2.0–2.2× OpenSSL (3.9–4.1 ms / 29–30 ms);
  *  - the fixed generator g = 2: a Lim–Lee comb. Over WebAssembly (montgomery.ts, wasmPowFixed): h = 6 rows,
  *    v = 8 blocks (8 × 64 entries in Montgomery form, 160 KiB / 312 KiB of the module's memory, built on
- *    first use in ~15 ms / ~40 ms); 1.2–1.4 ms / 7.5–8.5 ms, 0.6× OpenSSL — the bigint comb below took
+ *    first use in ~15 ms / ~40 ms); 1.0–1.1 ms / 6.5 ms, 0.5× OpenSSL — the bigint comb below took
  *    1.9–2.3 / 11–12.5 ms. The WebAssembly comb reads every entry of a block for each lookup, which makes
  *    large tables cost: h = 8, v = 2 measured 2.4 ms for 2048, h = 5–7 with v = 4–8 within 10% of h = 6,
  *    v = 8. The bigint comb (h = 8 rows, v = 2 blocks, 2 × 256 entries, 128 KiB / 256 KiB, built on first
