@@ -104,7 +104,7 @@ export function dlClientZ(
   alg: Algorithm,
   v: { S_c1: bigint; K_c1: Uint8Array; K_s1: Uint8Array; pi: bigint },
 ): Result<Uint8Array> {
-  const { q } = dlGroup(alg);
+  const { q, bits } = dlGroup(alg);
   const checked = checkDlElement(alg, v.K_s1, 'ks1');
   if (!checked.ok) return checked;
   const K_s1 = checked.value;
@@ -116,5 +116,5 @@ export function dlClientZ(
     // No exponent (S_c1·t_1 + pi ≡ 0) or z = 1: probability ~2^-256; a new exchange will do.
     return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: the client exponent is undefined or 0');
   }
-  return ok(octets(modPow(K_s1, exponent, q), alg.elementLength));
+  return ok(octets(modPow(K_s1, exponent, q, bits), alg.elementLength));
 }

@@ -22,20 +22,28 @@
  *    multiplication (montgomery.ts: no allocation, no division, constant-time table lookup) where
  *    WebAssembly runs, over bigint otherwise. WebAssembly has no 64×64→128-bit multiply, so its 27/28-bit
  *    limbs need ~5× the partial products of OpenSSL's 64-bit ones; SIMD computes two per instruction
- *    (docs/decisions.md), which brought it from ~4× to 2.6–3.2× OpenSSL;
- *  - the fixed generator g = 2: a Lim–Lee comb (h = 8 rows, v = 2 blocks, 2 × 256 entries, 128 KiB /
- *    256 KiB, built on first use in ~15 ms / ~60 ms), 6-7x faster than a generic exponentiation and on par
- *    with OpenSSL. bench/crypto.ts prints the current numbers.
+ *    (docs/decisions.md), which brought it from ~4× to 2.6–3.2×, and unrolled loops without calls to
+ *    2.0–2.2× OpenSSL (3.9–4.1 ms / 29–30 ms);
+ *  - the fixed generator g = 2: a Lim–Lee comb. Over WebAssembly (montgomery.ts, wasmPowFixed): h = 6 rows,
+ *    v = 8 blocks (8 × 64 entries in Montgomery form, 160 KiB / 312 KiB of the module's memory, built on
+ *    first use in ~15 ms / ~40 ms); 1.0–1.1 ms / 6.5 ms, 0.5× OpenSSL — the bigint comb below took
+ *    1.9–2.3 / 11–12.5 ms. The WebAssembly comb reads every entry of a block for each lookup, which makes
+ *    large tables cost: h = 8, v = 2 measured 2.4 ms for 2048, h = 5–7 with v = 4–8 within 10% of h = 6,
+ *    v = 8. The bigint comb (h = 8 rows, v = 2 blocks, 2 × 256 entries, 128 KiB / 256 KiB, built on first
+ *    use in ~15 ms / ~60 ms) stays where WebAssembly does not run, and as the reference in tests.
+ * bench/crypto.ts prints the current numbers.
  *
  * Timing (RFC 8121 §5.1): bigint arithmetic is not constant-time (its running time depends on operand
  * lengths), so this is best effort: a fixed operation sequence, table entries for digit 0 stored as q + 1
  * (≡ 1, but full length, so a zero digit costs the same multiplication), exponents processed at the group's
- * full bit length. The exponents of a login (S_c1, S_s1, the client exponent) are fresh per exchange; the
- * long-term secret pi enters a login only through a blinded inversion (kam3-common.ts); J = g^pi is computed
- * at registration, by the comb's fixed sequence.
+ * full bit length. The WebAssembly paths keep the same fixed sequences, and their table lookups (window
+ * and comb) read every entry (montgomery.ts). The inversion (invertMod) and jacobi are variable-time: the
+ * first only ever sees a blinded value, the second public elements. The exponents of a login (S_c1, S_s1,
+ * the client exponent) are fresh per exchange; the long-term secret pi enters a login only through a
+ * blinded inversion (kam3-common.ts); J = g^pi is computed at registration, by the comb's fixed sequence.
  */
 
-import { wasmModPow } from './montgomery.ts';
+import { wasmModPow, wasmPowFixed } from './montgomery.ts';
 
 /** A MODP group of RFC 3526 as used by RFC 8121 §3.2: prime q, generator g = 2, subgroup order r = (q-1)/2. */
 export interface ModpGroup {
@@ -183,12 +191,25 @@ function buildComb(group: ModpGroup): Comb {
 }
 
 /**
- * g^exp mod q for the group's generator, 0 <= exp < 2^bits, by the Lim–Lee comb (b squarings and a
- * multiplications instead of bits squarings). The table is built on first use and cached per group.
+ * g^exp mod q for the group's generator, 0 <= exp < 2^bits, by a Lim–Lee comb (b squarings and a
+ * multiplications instead of bits squarings) — over WebAssembly Montgomery multiplication where available
+ * (montgomery.ts, wasmPowFixed), over bigint otherwise; the same result either way. Tables are built on
+ * first use and cached per group.
  */
 export function powG(group: ModpGroup, exp: bigint): bigint {
-  const { q, bits } = group;
+  checkPowG(group, exp);
+  return wasmPowFixed(group.g, exp, group.q, group.bits) ?? bigintPowG(group, exp);
+}
+
+function checkPowG(group: ModpGroup, exp: bigint): void {
+  const { bits } = group;
   if (exp < 0n || exp >> BigInt(bits) !== 0n) throw new RangeError(`powG: exponent must be in [0, 2^${bits})`);
+}
+
+/** {@link powG} by the bigint comb only: the fallback where WebAssembly is unavailable, and the reference in tests. */
+export function bigintPowG(group: ModpGroup, exp: bigint): bigint {
+  checkPowG(group, exp);
+  const { q } = group;
   let comb = combs.get(group);
   if (!comb) {
     comb = buildComb(group);
@@ -213,38 +234,128 @@ export function powG(group: ModpGroup, exp: bigint): bigint {
   return acc % q;
 }
 
-/** Number of trailing zero bits of x > 0. */
-function trailingZeros(x: bigint): number {
-  let n = 0;
-  while ((x & 0xffffffffn) === 0n) {
-    x >>= 32n;
-    n += 32;
-  }
-  const low = Number(x & 0xffffffffn);
-  return n + 31 - Math.clz32(low & -low);
-}
+/** The low 32 bits of x >= 0, as a number. */
+const low32 = (x: bigint): number => Number(BigInt.asUintN(32, x));
 
 /**
  * The Jacobi symbol (a / n) for odd n > 0 (binary algorithm with quadratic reciprocity). For the prime q it
  * is the Legendre symbol: 1 exactly for the quadratic residues, which for a safe prime are the order-r
- * subgroup — the project's subgroup check (docs/protocol-decisions.md §3.3) at ~0.3 ms instead of a 15 ms
- * exponentiation K^r.
+ * subgroup — the project's subgroup check (docs/protocol-decisions.md §3.3) at ~0.2 / 0.6 ms (MODP-2048 /
+ * 4096) instead of a 5 / 36 ms exponentiation K^r. The residues mod 8 and the trailing zeros come from the
+ * low 32 bits as numbers: four bigint operations per step.
  */
 export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {
   if (n <= 0n || (n & 1n) === 0n) throw new RangeError('jacobi: n must be odd and positive');
   a %= n;
   if (a < 0n) a += n;
   let t: -1 | 1 = 1;
+  let nLow = low32(n);
   while (a !== 0n) {
-    const z = trailingZeros(a);
-    a >>= BigInt(z);
-    const n8 = Number(n & 7n);
+    let aLow = low32(a);
+    let z = 0;
+    while (aLow === 0) {
+      a >>= 32n;
+      z += 32;
+      aLow = low32(a);
+    }
+    const tz = 31 - Math.clz32(aLow & -aLow);
+    if (tz > 0) {
+      a >>= BigInt(tz);
+      aLow = low32(a);
+    }
+    z += tz;
+    const n8 = nLow & 7;
     if ((z & 1) === 1 && (n8 === 3 || n8 === 5)) t = t === 1 ? -1 : 1;
+    // swap: (a / n) → (n / a), with reciprocity's sign when both are ≡ 3 mod 4
+    if ((aLow & 3) === 3 && (nLow & 3) === 3) t = t === 1 ? -1 : 1;
     const swap = a;
-    a = n;
+    a = n % a;
     n = swap;
-    if ((a & 3n) === 3n && (n & 3n) === 3n) t = t === 1 ? -1 : 1;
-    a %= n;
+    nLow = aLow;
   }
   return n === 1n ? t : 0;
+}
+
+/** The bit length of an integer 0 < x < 2^53 held in a double. */
+function bitLength53(x: number): number {
+  const hi = Math.floor(x / 2 ** 32);
+  return hi > 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(x >>> 0);
+}
+
+/** Bits of the leading parts Lehmer's algorithm works on: cosequences and quotients stay below 2^52. */
+const LEHMER_BITS = 50;
+
+/**
+ * x^−1 mod m for 0 < x < m and gcd(x, m) = 1 (undefined otherwise), by Lehmer's extended Euclidean
+ * algorithm (Knuth, TAOCP vol. 2, §4.5.2, Algorithm L with the exact quotient test): runs of Euclid's
+ * quotients are found on the leading 50 bits of the remainders in double arithmetic (exact: every value
+ * stays below 2^52), then applied to the full remainders and to the coefficient of x in four bigint
+ * multiplications — a quarter of the bigint operations of the plain algorithm (noble's `invert`, measured
+ * 0.41 / 1.36 ms for 2047 / 4095-bit moduli against 0.12 / 0.35 ms here). Variable-time: callers with a
+ * secret x blind it (kam3-common.ts).
+ */
+export function invertMod(x: bigint, m: bigint): bigint | undefined {
+  if (m <= 1n || x <= 0n || x >= m) return undefined;
+  // a = ua·x (mod m), b = ub·x (mod m), a > b >= 0
+  let a = m;
+  let b = x;
+  let ua = 0n;
+  let ub = 1n;
+  let bound = m.toString(16).length * 4; // >= the bit length of a, which only decreases
+  for (;;) {
+    if (bound <= LEHMER_BITS + 3 || b === 0n) break;
+    // the bit length of a from its leading 53 bits (a >> (bound − 53), exact as a double)
+    let top = Number(a >> BigInt(bound - 53));
+    while (top === 0) {
+      bound -= 53;
+      if (bound <= LEHMER_BITS + 3) break;
+      top = Number(a >> BigInt(bound - 53));
+    }
+    if (top === 0) break;
+    const topBits = bitLength53(top);
+    bound = bound - 53 + topBits;
+    if (bound <= LEHMER_BITS + 3) break;
+    const shift = bound - LEHMER_BITS;
+    // a >> shift: from top when it holds all of those bits
+    let ah = topBits >= LEHMER_BITS ? Math.floor(top / 2 ** (topBits - LEHMER_BITS)) : Number(a >> BigInt(shift));
+    let bh = Number(b >> BigInt(shift));
+    // the leading parts' cosequences: (a, b) → (A·a + B·b, C·a + D·b)
+    let A = 1;
+    let B = 0;
+    let C = 0;
+    let D = 1;
+    while (bh + C !== 0 && bh + D !== 0) {
+      const q = Math.floor((ah + A) / (bh + C));
+      if (q !== Math.floor((ah + B) / (bh + D))) break; // the full remainders' quotient is not certain
+      const nC = A - q * C;
+      A = C;
+      C = nC;
+      const nD = B - q * D;
+      B = D;
+      D = nD;
+      const nb = ah - q * bh;
+      ah = bh;
+      bh = nb;
+    }
+    if (B === 0) {
+      // no certain quotient from the leading bits: one step on the full numbers
+      const q = a / b;
+      [a, b] = [b, a - q * b];
+      [ua, ub] = [ub, ua - q * ub];
+    } else {
+      const [bA, bB, bC, bD] = [BigInt(A), BigInt(B), BigInt(C), BigInt(D)];
+      [a, b] = [bA * a + bB * b, bC * a + bD * b];
+      [ua, ub] = [bA * ua + bB * ub, bC * ua + bD * ub];
+    }
+  }
+  while (b !== 0n) {
+    const q = a / b;
+    [a, b] = [b, a - q * b];
+    [ua, ub] = [ub, ua - q * ub];
+  }
+  if (a !== 1n) return undefined;
+  const inverse = ((ua % m) + m) % m;
+  // a cheap guard on the arithmetic above: one multiplication against a wrong inverse
+  if ((inverse * x) % m !== 1n) throw new Error('invertMod: internal error');
+  return inverse;
 }

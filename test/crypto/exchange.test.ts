@@ -13,7 +13,8 @@ import { decodeFixedNumber, encodeFixedNumber, int, octets } from '../../src/cry
 import { clientKc1, clientZ, randomSecret, serverKs1 } from '../../src/crypto/kam3.ts';
 import { ecCurve, encodePoint, pointOf } from '../../src/crypto/kam3-ec.ts';
 import { checkVkc, checkVks, computeVkc, computeVks } from '../../src/crypto/verify.ts';
-import { jacobi, MODP_2048, MODP_4096, modPow, powG } from '../../src/crypto/modp.ts';
+import { invert } from '@noble/curves/abstract/modular.js';
+import { invertMod, jacobi, MODP_2048, MODP_4096, modPow, powG } from '../../src/crypto/modp.ts';
 
 function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
   if (!r.ok) throw r.error;
@@ -150,6 +151,14 @@ describe('MODP arithmetic vs node:crypto createDiffieHellman (OpenSSL)', () => {
         expect(jacobi(a, p)).toBe(euler === 0n ? 0 : euler === 1n ? 1 : -1);
       }),
     );
+    // many trailing zeros (beyond one 32-bit word), on MODP-2048's q and a 61-bit prime
+    for (const p of [MODP_2048.q, 2n ** 61n - 1n]) {
+      const as = [2n ** 31n, 2n ** 32n, 2n ** 33n * 3n, 2n ** 64n * 5n, 2n ** 95n * 7n, 2n ** 200n, p - 2n ** 40n];
+      for (const a of as) {
+        const euler = modPow(a % p, (p - 1n) / 2n, p);
+        expect(jacobi(a, p)).toBe(euler === 0n ? 0 : euler === 1n ? 1 : -1);
+      }
+    }
     expect(jacobi(2n, 15n)).toBe(1); // composite n: (2/3)(2/5) = (-1)(-1)
     expect(jacobi(3n, 15n)).toBe(0);
     for (const group of [MODP_2048, MODP_4096]) {
@@ -157,6 +166,40 @@ describe('MODP arithmetic vs node:crypto createDiffieHellman (OpenSSL)', () => {
       const euler = modPow(a, group.r, group.q);
       expect(jacobi(a, group.q)).toBe(euler === 1n ? 1 : euler === 0n ? 0 : -1);
     }
+  });
+
+  it('invertMod (Lehmer) equals the plain extended Euclid (noble invert): random and edge inputs, every size', () => {
+    const moduli = [MODP_2048.r, MODP_4096.r, MODP_2048.q, ecCurve(getAlgorithm('iso-kam3-ec-p256-sha256')!).Fn.ORDER,
+      ecCurve(getAlgorithm('iso-kam3-ec-p521-sha512')!).Fn.ORDER, 2n ** 61n - 1n, 65537n, 7n, 2n];
+    for (const m of moduli) {
+      const xs = [1n, 2n, 3n, m - 1n, m - 2n, m >> 1n, (m >> 1n) + 1n];
+      xs.push(2n ** 52n + 1n, 2n ** 53n - 1n, 3n ** 100n, m - 2n ** 60n);
+      for (const x of xs.filter((v) => v > 0n && v < m)) {
+        expect(invertMod(x, m), `${x} mod ${m}`).toBe(invert(x, m));
+      }
+    }
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...moduli.slice(0, 5)),
+        fc.bigInt({ min: 1n, max: (1n << 4200n) - 1n }),
+        fc.nat(4200),
+        (m, raw, len) => {
+          const x = (raw % (1n << BigInt(len + 1))) % m || 1n; // every size of x, small ones included
+          expect(invertMod(x, m)).toBe(invert(x, m));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // consecutive Fibonacci numbers: the longest run of quotients 1 (the leading-bits step's worst case)
+    let [f0, f1] = [1n, 2n];
+    while (f1.toString(2).length < 3000) [f0, f1] = [f1, f0 + f1];
+    expect(invertMod(f0, f1)).toBe(invert(f0, f1));
+    // no inverse: a common factor, 0, out of range
+    expect(invertMod(6n, 9n)).toBeUndefined();
+    expect(invertMod(MODP_2048.r * 3n, MODP_2048.r * 7n)).toBeUndefined();
+    expect(invertMod(0n, 7n)).toBeUndefined();
+    expect(invertMod(7n, 7n)).toBeUndefined();
+    expect(invertMod(3n, 1n)).toBeUndefined();
   });
 });
 

@@ -8,11 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compileWat } from '../../scripts/gen-wasm.ts';
 import { MONTGOMERY_WASM_BASE64 } from '../../src/crypto/wasm/montgomery-bytes.ts';
 import { getAlgorithm } from '../../src/crypto/algorithms.ts';
-import { clientZ, serverKs1 } from '../../src/crypto/kam3.ts';
+import { clientKc1, clientZ, serverKs1 } from '../../src/crypto/kam3.ts';
 import {
-  disableWasm, fromLimbs, limbLayout, toLimbs, wasmAvailable, wasmModPow, WASM_MAX_BITS,
+  disableWasm, fromLimbs, limbLayout, toLimbs, wasmAvailable, WASM_COMB, wasmModPow, wasmPowFixed, WASM_MAX_BITS,
 } from '../../src/crypto/montgomery.ts';
-import { bigintModPow, MODP_2048, MODP_4096, modPow } from '../../src/crypto/modp.ts';
+import { bigintModPow, bigintPowG, MODP_2048, MODP_4096, modPow, powG } from '../../src/crypto/modp.ts';
 import { hexToBytes } from '../../src/bytes.ts';
 import { fixture, hexInt } from './fixture.ts';
 
@@ -134,6 +134,75 @@ describe('exponentiation against bigint', () => {
   });
 });
 
+describe('the fixed-base comb (powG) against bigint', () => {
+  it('powG equals the bigint comb and modPow: exponents 0, 1, 2, r−1, r, all-ones, every bit length', () => {
+    for (const group of [MODP_2048, MODP_4096]) {
+      const { r, bits, g, q } = group;
+      const { h, v } = WASM_COMB;
+      const a = Math.ceil(bits / h);
+      const b = Math.ceil(a / v);
+      const exps = [0n, 1n, 2n, 3n, r - 1n, r, r + 1n, (1n << BigInt(bits)) - 1n, (1n << BigInt(bits - 1)) - 1n];
+      // one bit at each row start, block start and column edge of the comb
+      for (let i = 0; i < h; i++) {
+        for (let j = 0; j < v; j++) for (const d of [0, 1, b - 1]) exps.push(1n << BigInt(Math.min(bits - 1, i * a + j * b + d)));
+      }
+      for (let len = 1; len <= bits; len += bits === 2048 ? 127 : 509) exps.push((1n << BigInt(len)) - 1n);
+      for (const e of exps) {
+        const expected = bigintPowG(group, e);
+        expect(wasmPowFixed(g, e, q, bits)).toBe(expected);
+        expect(powG(group, e)).toBe(expected);
+      }
+      expect(powG(group, r - 1n)).toBe(bigintModPow(g, r - 1n, q));
+      expect(powG(group, r)).toBe(1n); // g generates the order-r subgroup
+    }
+  });
+
+  it('random exponents, interleaved with variable-base exponentiations (which share the module memory)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 4096n) - 1n }), fc.bigInt({ min: 2n, max: MODP_2048.q - 2n }), (e, x) => {
+        for (const group of [MODP_2048, MODP_4096]) {
+          const exp = e % (1n << BigInt(group.bits));
+          expect(wasmModPow(x, exp, group.q, group.bits)).toBe(bigintModPow(x, exp, group.q, group.bits));
+          expect(powG(group, exp)).toBe(bigintPowG(group, exp));
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('other fixed bases and odd moduli of every limb count modulo 4, and bit lengths not a multiple of h·v', () => {
+    for (const mBits of [5, 29, 61, 100, 257, 333, 1001]) {
+      const m = (1n << BigInt(mBits)) - 1n - 2n * BigInt(mBits);
+      for (const base of [2n, 3n, m - 1n, m + 5n]) {
+        const bits = mBits + 7;
+        const exps = [0n, 1n, (1n << BigInt(bits)) - 1n, (1n << BigInt(bits - 1)) + 3n, 12345n % (1n << BigInt(bits))];
+        for (const e of exps) {
+          expect(wasmPowFixed(base, e, m, bits)).toBe(bigintModPow(base, e, m, bits));
+        }
+      }
+    }
+  });
+
+  it('declines even moduli and WebAssembly switched off; tables beyond the memory cap leave powG to bigint', () => {
+    expect(wasmPowFixed(2n, 5n, 10n, 4)).toBeUndefined();
+    disableWasm(true);
+    expect(wasmPowFixed(2n, 5n, 7n, 3)).toBeUndefined();
+    expect(powG(MODP_2048, 12345n)).toBe(bigintPowG(MODP_2048, 12345n)); // the bigint comb answers
+    disableWasm(false);
+    powG(MODP_2048, 1n);
+    powG(MODP_4096, 1n); // both MODP tables built before the cap is reached
+    let declined = false;
+    for (let i = 0; i < 40 && !declined; i++) {
+      const m = (1n << 4000n) + BigInt(2 * i + 1);
+      declined = wasmPowFixed(3n, 7n, m, 4000) === undefined;
+    }
+    expect(declined).toBe(true);
+    const e = (1n << 2047n) + 99n;
+    expect(powG(MODP_2048, e)).toBe(bigintPowG(MODP_2048, e));
+    expect(powG(MODP_4096, e)).toBe(bigintPowG(MODP_4096, e));
+  });
+});
+
 describe('the DL vectors, with and without WebAssembly', () => {
   const dl = fixture.kam3.filter((v) => v.algorithm.startsWith('iso-kam3-dl'));
   it('has DL vectors', () => expect(dl.length).toBeGreaterThan(0));
@@ -143,6 +212,7 @@ describe('the DL vectors, with and without WebAssembly', () => {
       disableWasm(!wasm);
       const alg = getAlgorithm(v.algorithm)!;
       const q = alg.elementLength === 256 ? MODP_2048.q : MODP_4096.q;
+      expect(Buffer.from(clientKc1(alg, hexInt(v.S_c1))).toString('hex')).toBe(v.K_c1.padStart(2 * alg.elementLength, '0'));
       // z = K_s1^exponent directly, then the whole server and client steps
       expect(modPow(hexInt(v.K_s1), hexInt(v.client_exponent), q)).toBe(hexInt(v.z));
       const server = serverKs1(alg, { K_c1: hex(v.K_c1), J: hex(v.J), S_s1: hexInt(v.S_s1) });
