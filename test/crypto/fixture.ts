@@ -1,4 +1,8 @@
-/** Typed access to test/fixtures/kam3.json (a copy of shared/vectors/kam3.json); its "about" text defines every field. */
+/**
+ * Typed access to test/fixtures/kam3.json: the test vectors of an independent implementation of RFC 8120/8121,
+ * kept byte for byte as received (so its own text names the places it came from); its "about" text defines
+ * every field.
+ */
 import { readFileSync } from 'node:fs';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8 } from '../../src/bytes.ts';
