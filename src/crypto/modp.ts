@@ -43,6 +43,8 @@
  * blinded inversion (kam3-common.ts); J = g^pi is computed at registration, by the comb's fixed sequence.
  */
 
+import { webRandom, wipe } from '../bytes.ts';
+import { int } from './encoding.ts';
 import { wasmModPow, wasmPowFixed } from './montgomery.ts';
 
 /** A MODP group of RFC 3526 as used by RFC 8121 §3.2: prime q, generator g = 2, subgroup order r = (q-1)/2. */
@@ -292,7 +294,7 @@ const LEHMER_BITS = 50;
  * stays below 2^52), then applied to the full remainders and to the coefficient of x in four bigint
  * multiplications — a quarter of the bigint operations of the plain algorithm (noble's `invert`, measured
  * 0.41 / 1.36 ms for 2047 / 4095-bit moduli against 0.12 / 0.35 ms here). Variable-time: callers with a
- * secret x blind it (kam3-common.ts).
+ * secret x use {@link invertBlinded}.
  */
 export function invertMod(x: bigint, m: bigint): bigint | undefined {
   if (m <= 1n || x <= 0n || x >= m) return undefined;
@@ -358,4 +360,26 @@ export function invertMod(x: bigint, m: bigint): bigint | undefined {
   // a cheap guard on the arithmetic above: one multiplication against a wrong inverse
   if ((inverse * x) % m !== 1n) throw new Error('invertMod: internal error');
   return inverse;
+}
+
+/**
+ * x^−1 mod m for a prime m, blinded: {@link invertMod} runs on x·b for a fresh random b, so its running time
+ * (which follows its input) tells nothing about x. For secret x: the client exponent's divisor, which
+ * carries pi (kam3-common.ts), and the curve code's Z coordinates (ec-scalar-mult.ts). x may be negative
+ * or ≥ m (reduced first). Undefined if x ≡ 0 mod m; throws if m is not prime (no inverse of x·b).
+ */
+export function invertBlinded(x: bigint, m: bigint): bigint | undefined {
+  x %= m;
+  if (x < 0n) x += m;
+  if (x === 0n) return undefined;
+  const len = Math.ceil(m.toString(2).length / 8) + 16;
+  let b = 0n;
+  while (b === 0n) {
+    const bytes = webRandom(len);
+    b = int(bytes) % m; // 128 extra bits: the bias is below 2^-128
+    wipe(bytes);
+  }
+  const inverse = invertMod((x * b) % m, m); // defined: m is prime and x·b ≢ 0
+  if (inverse === undefined) throw new RangeError('invertBlinded: the modulus is not prime');
+  return (inverse * b) % m;
 }

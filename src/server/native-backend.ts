@@ -19,12 +19,11 @@
  * prime order r with k in [1, r−1] except P = −G), the pure backend answers.
  */
 import { createDiffieHellman, createECDH, createHash, getDiffieHellman, type DiffieHellman } from 'node:crypto';
-import { invert } from '@noble/curves/abstract/modular.js';
 import type { Algorithm, PartsHash } from '../crypto/algorithms.ts';
 import { pureBackend, type CurvePoint, type KexBackend } from '../crypto/backend.ts';
 import { int, octets } from '../crypto/encoding.ts';
 import { ecCurve } from '../crypto/kam3-ec.ts';
-import type { ModpGroup } from '../crypto/modp.ts';
+import { invertMod, type ModpGroup } from '../crypto/modp.ts';
 
 const DH_GROUP: Record<ModpGroup['name'], string> = { modp2048: 'modp14', modp4096: 'modp16' };
 /**
@@ -69,7 +68,7 @@ function dhModPow(group: ModpGroup, base: bigint, exp: bigint, expBits: number):
 /** SEC1 uncompressed octets of a point ≠ 0_E (one extended-Euclid inversion; the points are public). */
 function uncompressed(alg: Algorithm, Q: CurvePoint): Buffer {
   const Fp = ecCurve(alg).Fp;
-  const zi = Fp.eql(Q.Z, Fp.ONE) ? Fp.ONE : invert(Q.Z, Fp.ORDER);
+  const zi = Fp.eql(Q.Z, Fp.ONE) ? Fp.ONE : invertMod(Q.Z, Fp.ORDER)!; // Q ≠ 0_E: 0 < Z < p, p prime
   const len = Fp.BYTES;
   return Buffer.concat([Buffer.from([4]), octets(Fp.mul(Q.X, zi), len), octets(Fp.mul(Q.Y, zi), len)]);
 }
