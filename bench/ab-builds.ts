@@ -6,9 +6,9 @@
  * without the session. On a shared machine the CPU added per load is steadier than the load times.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { galleryComplete, launch, logIn, PASSWORD, startServer } from '../e2e/support/harness.ts';
+import { median, plainServer, recordBodies, type RecordedBodies } from './recorded-page.ts';
 
 /** CPU jiffies (utime+stime) of every process under `root`, by kind (browser, renderer, extension, network, gpu…). */
 function cpuByKind(rootMatch: string): Record<string, number> {
@@ -43,10 +43,9 @@ const diff = (a: Record<string, number>, b: Record<string, number>) => Object.fr
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const RUNS = Number(process.env.RUNS ?? 8);
 const builds = [process.env.AB_A ?? 'dist-a', process.env.AB_B ?? 'dist-b'];
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 const server = await startServer(['--demo-password', PASSWORD, '--quiet']);
-const bodies = new Map<string, { type: string; body: Buffer }>();
+const bodies: RecordedBodies = new Map();
 let plainOrigin = '';
 let plain: http.Server | undefined;
 const ratios: Record<string, number[]> = {};
@@ -60,25 +59,15 @@ try {
         await page.goto(`${server.url}/p256/`);
         await logIn(b, page);
         if (!plain) {
-          page.on('response', (r) => {
-            const u = new URL(r.url());
-            if (u.origin !== server.url) return;
-            void r.body().then((body) => bodies.set(u.pathname, { type: r.headers()['content-type'] ?? 'application/octet-stream', body })).catch(() => undefined);
-          });
+          recordBodies(page, server.url, bodies);
         }
         await page.goto(`${server.url}/p256/gallery.html`);
         await galleryComplete(page);
         if (!plain) {
           await new Promise((r) => setTimeout(r, 300));
-          plain = http.createServer((req, res) => {
-            const hit = bodies.get(new URL(req.url ?? '/', 'http://x').pathname);
-            if (!hit) { res.statusCode = 404; res.end(); return; }
-            res.setHeader('Content-Type', hit.type);
-            res.setHeader('Cache-Control', 'no-store');
-            res.end(hit.body);
-          });
-          await new Promise<void>((ok) => plain!.listen(0, '127.0.0.1', ok));
-          plainOrigin = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+          const served = await plainServer(bodies);
+          plain = served.server;
+          plainOrigin = served.origin;
         }
         const pWithout = await b.context.newPage();
         await pWithout.goto(`${plainOrigin}/p256/gallery.html`);

@@ -10,46 +10,13 @@
  * build (blocking webRequest instead of CDP Fetch), driven through e2e/support/browsers.ts.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { galleryComplete, launch, logIn, loginUrl, message, PASSWORD, startServer, tabIdOf, tabStatus, until, type Browser } from '../e2e/support/harness.ts';
 import { launchFirefox, type WebPage } from '../e2e/support/browsers.ts';
 import { galleryComplete as galleryCompleteBoth, logIn as logInBoth } from '../e2e/support/both.ts';
+import { median, plainServer, recordBodies, type RecordedBodies } from './recorded-page.ts';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const CLICK_RUNS = Number(process.env.CLICK_RUNS ?? 5);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/**
- * A plain local server answering with recorded bodies (no authentication, no interception); with `basic`, every
- * path asks for HTTP Basic authentication with these credentials first (the click-to-verified baseline).
- */
-async function plainServer(bodies: Map<string, { type: string; body: Buffer }>, basic?: { user: string; password: string }): Promise<{ server: http.Server; origin: string }> {
-  const expected = basic ? `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}` : undefined;
-  const server = http.createServer((req, res) => {
-    if (expected !== undefined && req.headers.authorization !== expected) {
-      res.statusCode = 401;
-      res.setHeader('WWW-Authenticate', 'Basic realm="bench", charset="UTF-8"');
-      res.end();
-      return;
-    }
-    const hit = bodies.get(new URL(req.url ?? '/', 'http://x').pathname);
-    if (!hit) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    res.setHeader('Content-Type', hit.type);
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(hit.body);
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 function report(browser: string, how: string, withSession: number[], without: number[]): void {
   const mWith = median(withSession);
@@ -152,7 +119,7 @@ async function mutualClick(b: Browser, galleryUrl: string, run: number): Promise
  * cache starts empty): credentials "entered" as the navigation starts (user:password@ URL), until the gallery
  * is loaded (401, the page again with credentials, 40 subresources sent pre-emptively).
  */
-async function basicClick(b: Browser, bodies: Map<string, { type: string; body: Buffer }>): Promise<number> {
+async function basicClick(b: Browser, bodies: RecordedBodies): Promise<number> {
   {
     const s = await plainServer(bodies, { user: 'alice', password: 'pw' });
     try {
@@ -195,12 +162,8 @@ async function main(): Promise<void> {
     const loginTab = await logIn(b, page);
 
     // Record the authenticated page's bytes, to serve the same page without authentication.
-    const bodies = new Map<string, { type: string; body: Buffer }>();
-    page.on('response', (r) => {
-      const u = new URL(r.url());
-      if (u.origin !== server.url) return;
-      void r.body().then((body) => bodies.set(u.pathname, { type: r.headers()['content-type'] ?? 'application/octet-stream', body })).catch(() => undefined);
-    });
+    const bodies: RecordedBodies = new Map();
+    recordBodies(page, server.url, bodies);
     await page.goto(`${server.url}/p256/gallery.html`);
     await galleryComplete(page);
     await new Promise((r) => setTimeout(r, 300));
