@@ -10,11 +10,14 @@
  * build (blocking webRequest instead of CDP Fetch), driven through e2e/support/browsers.ts.
  */
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { galleryComplete, launch, logIn, loginUrl, message, PASSWORD, startServer, tabIdOf, tabStatus, until, type Browser } from '../e2e/support/harness.ts';
 import { launchFirefox, type WebPage } from '../e2e/support/browsers.ts';
 import { galleryComplete as galleryCompleteBoth, logIn as logInBoth } from '../e2e/support/both.ts';
 import { median, plainServer, recordBodies, type RecordedBodies } from './recorded-page.ts';
 
+/** The probe extension of the floor measurement (a bench fixture, not part of the build). */
+const FLOOR_PROBE = fileURLToPath(new URL('./cdp-floor', import.meta.url));
 const RUNS = Number(process.env.RUNS ?? 10);
 const CLICK_RUNS = Number(process.env.CLICK_RUNS ?? 5);
 
@@ -27,6 +30,21 @@ function report(browser: string, how: string, withSession: number[], without: nu
   console.log(`  same page, no authentication:     median ${mWithout.toFixed(1)} ms   [${fmt(without)}]`);
   console.log(`  ratio (median with / without):    ${(mWith / mWithout).toFixed(2)}×  (+${((mWith - mWithout) / 41).toFixed(2)} ms per request)`);
   console.log(JSON.stringify({ browser, runs: RUNS, withSessionMs: withSession, withoutMs: without, medianWithMs: mWith, medianWithoutMs: mWithout, ratio: mWith / mWithout }));
+}
+
+/**
+ * Chromium's own floor, measured in the same run: the plain page under the probe extension's bare CDP
+ * pause/continue (bench/cdp-floor), with the Network domain the trust model needs and without it.
+ */
+function reportFloor(withSession: number[], without: number[], floorNet: number[], floorFetch: number[]): void {
+  const [w, p, fn, ff] = [median(withSession), median(without), median(floorNet), median(floorFetch)];
+  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
+  console.log('  the floor (same plain page, a probe extension that only pauses and continues every request):');
+  console.log(`    Fetch + Page + Network (cache off, no service worker), as ours: median ${fn.toFixed(1)} ms   [${fmt(floorNet)}]`);
+  console.log(`    Fetch + Page only:                                              median ${ff.toFixed(1)} ms   [${fmt(floorFetch)}]`);
+  console.log(`  floor ratio (floor with Network / without):  ${(fn / p).toFixed(2)}×   (Fetch + Page only: ${(ff / p).toFixed(2)}×)`);
+  console.log(`  ours above the floor (median with / floor with Network):  ${(w / fn).toFixed(2)}×  (+${((w - fn) / 41).toFixed(2)} ms per request)`);
+  console.log(JSON.stringify({ floorNetworkMs: floorNet, floorFetchMs: floorFetch, floorRatio: fn / p, floorFetchRatio: ff / p, oursOverFloor: w / fn }));
 }
 
 /** Firefox: the page's own bytes are recorded with fetch() from the authenticated page (through the extension). */
@@ -154,7 +172,7 @@ function reportClicks(mutual: number[], basic: number[]): void {
 async function main(): Promise<void> {
   if (process.argv.includes('firefox') && process.argv.some((a) => a === '--browser' || a === '--browser=firefox')) return firefox();
   const server = await startServer(['--demo-password', PASSWORD, '--quiet']);
-  const b = await launch();
+  const b = await launch([], undefined, [FLOOR_PROBE]);
   let plain: http.Server | undefined;
   try {
     const page = await b.context.newPage();
@@ -185,18 +203,36 @@ async function main(): Promise<void> {
         return n.loadEventEnd - n.startTime;
       });
     };
-    // Alternate the two pages, so drift on this (shared, 2-core) machine hits both alike.
+    // The floor: the plain page in tabs put under the CDP domains our adapter needs by a probe extension that
+    // does no work (bench/cdp-floor/worker.js) — with Network (what the trust model needs) and without.
+    const floorWorker = b.context.serviceWorkers().find((w) => w.url().endsWith('/worker.js'));
+    if (!floorWorker) throw new Error('the CDP floor probe extension did not start');
+    const floorTab = async (network: boolean) => {
+      const p = await open(`${plainUrl}?floor=${network ? 'network' : 'fetch'}`);
+      const tabId = await tabIdOf(b, p);
+      await floorWorker.evaluate(([id, n]) => (globalThis as unknown as { floorAttach(id: number, n: boolean): Promise<boolean> }).floorAttach(id, n), [tabId, network] as const);
+      return p;
+    };
+    // Alternate the pages, so drift on this (shared, 2-core) machine hits all alike.
     const pWith = await open(`${server.url}/p256/gallery.html`);
     const pWithout = await open(plainUrl);
+    const pFloorNet = await floorTab(true);
+    const pFloorFetch = await floorTab(false);
+    await reloadTime(pFloorNet);
+    await reloadTime(pFloorFetch);
     const withSession: number[] = [];
     const without: number[] = [];
+    const floorNet: number[] = [];
+    const floorFetch: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       withSession.push(await reloadTime(pWith));
       without.push(await reloadTime(pWithout));
+      floorNet.push(await reloadTime(pFloorNet));
+      floorFetch.push(await reloadTime(pFloorFetch));
     }
-    await pWith.close();
-    await pWithout.close();
+    for (const p of [pWith, pWithout, pFloorNet, pFloorFetch]) await p.close();
     report(`Chromium ${b.context.browser()?.version() ?? ''}`, 'CDP Fetch', withSession, without);
+    reportFloor(withSession, without, floorNet, floorFetch);
     // Alternated as above; every Mutual run starts logged out.
     const key = (await tabStatus(b, loginTab)).session?.key;
     if (key !== undefined) await message(b, { type: 'logout', key });

@@ -77,4 +77,19 @@ describe.each(e2eBrowsers())('%s', (browserName) => {
       await page.close();
     });
   }
+
+  test('the toolbar keeps "verified" across reloads (each commit clears the tab\'s toolbar values)', async () => {
+    const page = await b.newPage();
+    await page.goto(`${server.url}/p256/gallery.html`);
+    const tabId = await b.tabIdOf(page);
+    for (let i = 0; i < 3; i++) {
+      await page.reload();
+      expect(await galleryComplete(page)).toBe('38 of 38 images loaded');
+      await until(b, async () => (await b.badge(tabId)) === '\u2713', `"verified" in the toolbar after reload ${i + 1}`, 10_000);
+      expect((await tabStatus(b, tabId)).state).toBe('verified');
+    }
+    await page.goto(`${server.url}/p256/`);
+    await until(b, async () => (await b.badge(tabId)) === '\u2713', '"verified" in the toolbar after a navigation', 10_000);
+    await page.close();
+  });
 });

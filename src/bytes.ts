@@ -38,11 +38,26 @@ export function bytesToHex(b: Uint8Array): string {
   return s;
 }
 
-/** Strict hex decoding (even length, [0-9a-fA-F] only); undefined on anything else. */
+/** The value of one hex digit's char code, or -1 (any other code, including past 0x7f). */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  const l = c | 0x20; // A-F → a-f
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/**
+ * Strict hex decoding (even length, [0-9a-fA-F] only); undefined on anything else. Char codes, no regex or
+ * substrings: the extension decodes a session's keys for every authenticated request (issue 10 profile).
+ */
 export function hexToBytes(h: string): Uint8Array | undefined {
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) return undefined;
+  if (h.length % 2 !== 0) return undefined;
   const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexDigit(h.charCodeAt(2 * i));
+    const lo = hexDigit(h.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 

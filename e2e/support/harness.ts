@@ -117,8 +117,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** `dist`: another build of the extension (benchmarks comparing two builds in one run). */
-export async function launch(extraArgs: string[] = [], dist = DIST): Promise<Browser> {
+/**
+ * `dist`: another build of the extension (benchmarks comparing two builds in one run); `alsoLoad`: more unpacked
+ * extensions loaded beside it (bench/browser.ts's CDP floor probe).
+ */
+export async function launch(extraArgs: string[] = [], dist = DIST, alsoLoad: string[] = []): Promise<Browser> {
   if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`${dist} is missing: run \`npm run build\` first`);
   const profile = mkdtempSync(join(tmpdir(), 'mutual-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -126,12 +129,14 @@ export async function launch(extraArgs: string[] = [], dist = DIST): Promise<Bro
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--disable-extensions-except=${dist}`, `--load-extension=${dist}`,
+      '--disable-component-update', '--disable-sync', `--disable-extensions-except=${[dist, ...alsoLoad].join(',')}`, `--load-extension=${[dist, ...alsoLoad].join(',')}`,
       ...extraArgs,
     ],
   });
-  let sw = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
-  sw ??= await context.waitForEvent('serviceworker', { timeout: 30_000 });
+  // The extension's worker (with `alsoLoad`, other extensions' workers start too: theirs is not the build's loader).
+  const ours = (w: Worker) => w.url().startsWith('chrome-extension://') && (alsoLoad.length === 0 || w.url().endsWith('/service-worker-loader.js'));
+  let sw = context.serviceWorkers().find(ours);
+  sw ??= await context.waitForEvent('serviceworker', { predicate: ours, timeout: 30_000 });
   const extensionId = new URL(sw.url()).host;
   let probe: Page | undefined;
   const browser: Browser = {

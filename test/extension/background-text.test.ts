@@ -24,6 +24,18 @@ describe('background text', () => {
     expect(s.port.states.at(-1)?.title).toBe('〔toolbarTitle_available〕');
   });
 
+  it('a commit re-applies the tab\'s state at once (the browser has just cleared its toolbar values)', async () => {
+    const s = await setup();
+    const first = s.server.handle(undefined);
+    await s.core.onObservedResponse({ tabId: 1, url: `${ORIGIN}/`, statusCode: first.status, type: 'main_frame', headers: entries(first) });
+    const before = s.port.states.length;
+    s.core.onCommitted(1, `${ORIGIN}/`);
+    expect(s.port.states.length).toBe(before + 1);
+    expect(s.port.states.at(-1)).toMatchObject({ tabId: 1, state: 'available' });
+    s.core.onCommitted(1, `${ORIGIN}/other`);
+    expect(s.port.states.length).toBe(before + 2);
+  });
+
   it('the English catalogue gives the English titles', async () => {
     const s = await setup();
     const first = s.server.handle(undefined);

@@ -155,7 +155,9 @@ export function startBackground(opts: BackgroundOptions): void {
   api.tabs.onUpdated.addListener((tabId, change) => {
     void ready.then(async (c) => {
       if (change.url !== undefined) await c.onTabUrl(tabId, change.url);
-      if (change.status !== undefined) c.refreshIndicator(tabId);
+      // Re-applied once the load completes (a commit this worker was not told about — e.g. a prerendered page
+      // activated — cleared it too). Not at "loading": that comes before the commit, whose clear would undo it.
+      if (change.status === 'complete') c.refreshIndicator(tabId);
     }).catch(() => undefined);
   });
 }

@@ -195,12 +195,10 @@ export class Tabs {
     }
     t.requestsVerified = 0;
     note(`commit ${tabId} ${url}`);
-    if (t.state === 'verified') {
-      delete t.sessionKey;
-      this.setState(tabId, 'none');
-    } else {
-      this.save();
-    }
+    if (t.state === 'verified') delete t.sessionKey;
+    // Applied now in every case: the commit has just cleared the tab's toolbar values (Chromium, Firefox), and this
+    // event reaches the worker after that — not only at the load's end (tabs.onUpdated "complete").
+    this.setState(tabId, t.state === 'verified' ? 'none' : t.state);
   }
 
   /** The tab no longer shows a verified document: state back to none, its session link dropped. */
