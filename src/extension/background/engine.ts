@@ -13,6 +13,7 @@
  * faster than one write), or when anything else in the sessions or credentials changed. A 40-subresource page
  * then costs one background write of the marks, and no request waits for it (issue 10).
  */
+import { Debounce } from './debounce.ts';
 import { MutualClient, type ClientOptions, type RequestSequence } from '../../protocol/client.ts';
 import { emptyClientState, type ClientSession, type ClientState } from '../../protocol/state.ts';
 import type { PendingRecord, SessionStore } from './storage.ts';
@@ -55,9 +56,7 @@ export class EngineHost {
   /** The version whose write the next request depends on (the last fingerprint change). */
   private neededVersion = 0;
   private writtenVersion = 0;
-  private soon: ReturnType<typeof setTimeout> | undefined;
-  /** When the pending {@link persistSoon} was first asked for (bounds the debounce). */
-  private soonSince = 0;
+  private readonly soon = new Debounce(PERSIST_SOON_MS, PERSIST_SOON_MAX_MS, () => void this.persist(true).catch(() => undefined));
   private writing: Promise<void> | null = null;
   /** Number of storage writes so far (diagnostics, benchmarks). */
   writes = 0;
@@ -175,14 +174,7 @@ export class EngineHost {
    * the calls stop for {@link PERSIST_SOON_MS}, at the latest {@link PERSIST_SOON_MAX_MS} after the first.
    */
   persistSoon(): void {
-    const now = Date.now();
-    if (this.soon === undefined) this.soonSince = now;
-    else clearTimeout(this.soon);
-    const wait = Math.max(0, Math.min(PERSIST_SOON_MS, this.soonSince + PERSIST_SOON_MAX_MS - now));
-    this.soon = setTimeout(() => {
-      this.soon = undefined;
-      void this.persist(true).catch(() => undefined);
-    }, wait);
+    this.soon.poke();
   }
 
   private async writeOnce(): Promise<void> {

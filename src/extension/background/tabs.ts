@@ -6,6 +6,7 @@
  * committed ({@link Tabs.onCommitted}) — so a 204, a download or a navigation that never commits changes
  * nothing, and the counters are per document (docs/threat-model.md, rule R3).
  */
+import { Debounce } from './debounce.ts';
 import type { BrowserPort } from './platform.ts';
 import type { SessionStore, TabRecord } from './storage.ts';
 import { note } from './trace.ts';
@@ -31,8 +32,7 @@ const COUNTER_SAVE_MAX_MS = 1000;
 export class Tabs {
   private readonly records = new Map<number, TabRecord>();
   private dirty = false;
-  private later: ReturnType<typeof setTimeout> | undefined;
-  private laterSince = 0;
+  private readonly counters = new Debounce(COUNTER_SAVE_MS, COUNTER_SAVE_MAX_MS, () => this.save());
 
   constructor(
     private readonly store: SessionStore,
@@ -81,8 +81,7 @@ export class Tabs {
 
   /** Write the records now, pending counters included (the background is about to stop). */
   async flush(): Promise<void> {
-    clearTimeout(this.later);
-    this.later = undefined;
+    this.counters.cancel();
     this.dirty = false;
     await this.store.tabs.set(Object.fromEntries(this.records));
   }
@@ -95,13 +94,7 @@ export class Tabs {
    * state.
    */
   private saveCounters(): void {
-    const now = Date.now();
-    if (this.later === undefined) this.laterSince = now;
-    else clearTimeout(this.later);
-    this.later = setTimeout(() => {
-      this.later = undefined;
-      this.save();
-    }, Math.max(0, Math.min(COUNTER_SAVE_MS, this.laterSince + COUNTER_SAVE_MAX_MS - now)));
+    this.counters.poke();
   }
 
   setState(tabId: number, state: TabState): void {
