@@ -1,6 +1,6 @@
 /**
  * base^exp mod m for odd m in WebAssembly (src/crypto/wasm/montgomery.wat: Montgomery multiplication,
- * operand scanning vectorized with WebAssembly SIMD, k-bit limbs, a dedicated squaring), with the same
+ * operand scanning vectorized with WebAssembly SIMD, 29-bit limbs, a dedicated squaring), with the same
  * fixed-window schedule as the bigint code of modp.ts; and base^exp for a fixed base (the MODP generator)
  * by a Lim–Lee comb whose table stays in the module's memory ({@link wasmPowFixed}).
  *
@@ -19,9 +19,9 @@
  * Timing: the multiplier's instruction sequence and memory addresses depend only on the limb count; the
  * window digit and the comb's column pick their table entry by the module's `select`, which reads every
  * entry of the (window's or comb block's) table; exponents are processed at their full declared bit length.
- * Measured on the development machine (bench/crypto.ts, CPU time): MODP-2048 / 4096 variable base 3.9–4.1 /
- * 29–30 ms (2.0–2.2× OpenSSL), fixed base 1.0–1.1 / 6.5 ms (0.5× OpenSSL); sqr 1.4 / 5.4 µs, mul 1.8 /
- * 7.0 µs, select of 64 entries 0.7 / 1.2 µs. The conversions in and out (bigint ↔ limbs) are not
+ * Measured on the development machine (bench/crypto.ts, CPU time): MODP-2048 / 4096 variable base 3.7–3.9 /
+ * 27–28 ms (1.86–1.93× OpenSSL), fixed base 0.95 / 5.9–6.8 ms (0.5× OpenSSL); sqr 1.3 / 4.9 µs, mul 1.7 /
+ * 6.2 µs, select of 64 entries 0.7 / 1.2 µs. The conversions in and out (bigint ↔ limbs) are not
  * constant-time, as for the bigint code. Wasm memory holding intermediate values is zeroed after each
  * exponentiation; the comb tables (powers of the public generator) stay.
  */

@@ -1,15 +1,20 @@
 ;; Montgomery multiplication for the MODP exponentiations (src/crypto/montgomery.ts drives it), in
 ;; WebAssembly SIMD (v128): i64x2.extmul_{low,high}_i32x4_u give two 32×32→64-bit products each.
 ;;
-;; Numbers are n limbs of k bits (k <= 28), little-endian, one limb per 32-bit word, every limb < 2^k,
+;; Numbers are n limbs of k = 29 bits, little-endian, one limb per 32-bit word, every limb < 2^k,
 ;; stored in S = np + 4 words where np = n rounded up to a multiple of 4; the words from n on are zero
-;; (the caller zeroes them once; mul and sqr write zeros there). R = 2^(k·n). The caller picks k and n so that
+;; (the caller zeroes them once; mul and sqr write zeros there). R = 2^(k·n). The caller picks n so that
 ;;   - 4·p < R: with inputs below 2p the output is below 2p (Walter's bound), so no conditional
 ;;     subtraction is needed between multiplications and the instruction sequence never depends on the
 ;;     values (only the final conversion in JS compares with p);
-;;   - 2n·(2^k − 1)^2 + 2^(64−k) < 2^64: a position of the double-length accumulator t receives at most
-;;     2n products (a_j·b_i and m_i·p_j, or for a square 2·a_i·a_j counted twice) plus one carry, so it
-;;     fits in one unsigned i64 and the inner loops are multiply-and-add without carry handling.
+;; and G (setup's g), the rows between two normalisations of the double-length accumulator t: a row adds
+;; at most two products below (2^k − 1)^2 to a position (a_j·b_i and m_i·p_j, or 2·a_i·a_j in a square),
+;; a normalisation ($norm) leaves each position below 2^k + 2^(64−k), and between two of them a position
+;; gets at most 2(G + 1) products and a few carries below 2^(64−k), which fit in an unsigned i64
+;; (G = 30 at k = 29). So the inner loops are multiply-and-add without carry handling; g = 0 (G = 2^30)
+;; when all 2n products fit anyway (n <= 31). The normalisations come at rows fixed by n and G, never by
+;; the values. (Before, k = 28 / 27 without normalisations: 2n products had to fit, so 74 limbs for
+;; MODP-2048 instead of 71, 152 for 4096 instead of 142; the products scale with n^2.)
 ;;
 ;; Algorithm: operand scanning with lazy carries ("coarsely integrated operand scanning", Koç, Acar,
 ;; Kaliski, "Analyzing and comparing Montgomery multiplication algorithms", IEEE Micro 1996), rows
@@ -65,7 +70,9 @@
   ;; Normalise t[from .. to) (from and to even): t_s becomes (t_s mod 2^k) + (t_s−1 >> k), t_from keeps only
   ;; its low k bits and t_to gets t_to−1 >> k, so the value sum t_s·2^(k·s) is unchanged and every position
   ;; in the range is below 2^k + 2^(64−k) afterwards. Two positions per v128; the shuffle moves the high
-  ;; parts one position up.
+  ;; parts one position up. The callers start at an odd position, where the rows' v128 stores start
+  ;; (t + 8i + 8), so each load of the next pass finds its value in one store (starting at even positions
+  ;; cost ~3% more per multiplication). Costs: 3–6% of a sqr at 2048 bits, against ~14% fewer products.
   ;; The limb size is fixed at k = 29 here (montgomery.ts's limbLayout): constant shifts and masks.
   (func $norm (param $from i32) (param $to i32)
     (local $pt i32) (local $end i32) (local $V v128) (local $H v128) (local $V2 v128) (local $H2 v128)
