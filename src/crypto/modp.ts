@@ -20,10 +20,11 @@
  *  - variable base: fixed window w = 5 — within noise of the sliding windows, and its sequence of squarings
  *    and multiplications does not depend on the exponent's bits — over WebAssembly Montgomery
  *    multiplication (montgomery.ts: no allocation, no division, constant-time table lookup) where
- *    WebAssembly runs, over bigint otherwise. WebAssembly has no 64×64→128-bit multiply, so its 27/28-bit
+ *    WebAssembly runs, over bigint otherwise. WebAssembly has no 64×64→128-bit multiply, so its 29-bit
  *    limbs need ~5× the partial products of OpenSSL's 64-bit ones; SIMD computes two per instruction
- *    (docs/decisions.md), which brought it from ~4× to 2.6–3.2×, and unrolled loops without calls to
- *    2.0–2.2× OpenSSL (3.9–4.1 ms / 29–30 ms);
+ *    (docs/decisions.md), which brought it from ~4× to 2.6–3.2×, unrolled loops without calls to
+ *    2.0–2.2× OpenSSL (3.9–4.1 ms / 29–30 ms), and 29-bit limbs instead of 28 / 27 (the accumulator
+ *    normalised every 30 rows) to 1.86–1.93× (3.7–3.9 ms / 27–28 ms);
  *  - the fixed generator g = 2: a Lim–Lee comb. Over WebAssembly (montgomery.ts, wasmPowFixed): h = 6 rows,
  *    v = 8 blocks (8 × 64 entries in Montgomery form, 160 KiB / 312 KiB of the module's memory, built on
  *    first use in ~15 ms / ~40 ms); 1.0–1.1 ms / 6.5 ms, 0.5× OpenSSL — the bigint comb below took

@@ -1,6 +1,6 @@
 /**
  * base^exp mod m for odd m in WebAssembly (src/crypto/wasm/montgomery.wat: Montgomery multiplication,
- * operand scanning vectorized with WebAssembly SIMD, k-bit limbs, a dedicated squaring), with the same
+ * operand scanning vectorized with WebAssembly SIMD, 29-bit limbs, a dedicated squaring), with the same
  * fixed-window schedule as the bigint code of modp.ts; and base^exp for a fixed base (the MODP generator)
  * by a Lim–Lee comb whose table stays in the module's memory ({@link wasmPowFixed}).
  *
@@ -19,9 +19,9 @@
  * Timing: the multiplier's instruction sequence and memory addresses depend only on the limb count; the
  * window digit and the comb's column pick their table entry by the module's `select`, which reads every
  * entry of the (window's or comb block's) table; exponents are processed at their full declared bit length.
- * Measured on the development machine (bench/crypto.ts, CPU time): MODP-2048 / 4096 variable base 3.9–4.1 /
- * 29–30 ms (2.0–2.2× OpenSSL), fixed base 1.0–1.1 / 6.5 ms (0.5× OpenSSL); sqr 1.4 / 5.4 µs, mul 1.8 /
- * 7.0 µs, select of 64 entries 0.7 / 1.2 µs. The conversions in and out (bigint ↔ limbs) are not
+ * Measured on the development machine (bench/crypto.ts, CPU time): MODP-2048 / 4096 variable base 3.7–3.9 /
+ * 27–28 ms (1.86–1.93× OpenSSL), fixed base 0.95 / 5.9–6.8 ms (0.5× OpenSSL); sqr 1.3 / 4.9 µs, mul 1.7 /
+ * 6.2 µs, select of 64 entries 0.7 / 1.2 µs. The conversions in and out (bigint ↔ limbs) are not
  * constant-time, as for the bigint code. Wasm memory holding intermediate values is zeroed after each
  * exponentiation; the comb tables (powers of the public generator) stay.
  */
@@ -29,7 +29,7 @@ import { MONTGOMERY_WASM_BASE64 } from './wasm/montgomery-bytes.ts';
 
 interface MontgomeryExports {
   readonly memory: WebAssembly.Memory;
-  setup(p: number, t: number, n: number, k: number, pinv: number): void;
+  setup(p: number, t: number, n: number, k: number, pinv: number, g: number): void;
   mul(out: number, a: number, b: number): void;
   sqr(out: number, a: number): void;
   select(out: number, table: number, count: number, idx: number): void;
@@ -80,6 +80,8 @@ interface Modulus {
   readonly n: number;
   /** Bits per limb. */
   readonly k: number;
+  /** Rows between normalisations of the accumulator, 0 for none ({@link limbLayout}). */
+  readonly g: number;
   /** −m^−1 mod 2^k. */
   readonly pinv: number;
   readonly mLimbs: Uint32Array;
@@ -87,17 +89,24 @@ interface Modulus {
   readonly r2Limbs: Uint32Array;
 }
 
+/** Bits per limb. */
+const K = 29;
+
 /**
- * The largest k <= 28 with R = 2^(k·n) > 4m (n = ceil((bits + 2) / k)) and a column sum that fits in 64
- * bits: 2n·(2^k − 1)^2 + 2^(64−k) < 2^64 (see the .wat).
+ * k = 29-bit limbs, n of them with R = 2^(k·n) > 4m (n = ceil((bits + 2) / k)), and g: how many rows the
+ * multiplier may add to its accumulator between two normalisations (see the .wat). A row adds at most
+ * two products below (2^k − 1)^2 to a position, which holds below 2^k + 2^(64−k) after a normalisation
+ * and receives a few carries below 2^(64−k): g is the largest even count with
+ * 2g·(2^k − 1)^2 + 2^k + 3·2^(64−k) < 2^64 (30), or 0 when all 2n products fit without one (n <= 31).
  */
-export function limbLayout(bits: number): { k: number; n: number } {
-  for (let k = 28; k >= 16; k--) {
-    const n = Math.ceil((bits + 2) / k);
-    const max = BigInt(2 * n) * ((1n << BigInt(k)) - 1n) ** 2n + (1n << BigInt(64 - k));
-    if (max < 1n << 64n) return { k, n };
-  }
-  throw new RangeError(`no limb layout for ${bits} bits`);
+export function limbLayout(bits: number): { k: number; n: number; g: number } {
+  const n = Math.ceil((bits + 2) / K);
+  const fits = (products: number): boolean =>
+    BigInt(products) * ((1n << BigInt(K)) - 1n) ** 2n + (1n << BigInt(K)) + 3n * (1n << BigInt(64 - K)) < 1n << 64n;
+  if (fits(2 * n)) return { k: K, n, g: 0 };
+  let g = 2;
+  while (fits(2 * (g + 3))) g += 2;
+  return { k: K, n, g };
 }
 
 /** x (0 <= x < 2^(k·n)) as n little-endian k-bit limbs. */
@@ -160,12 +169,13 @@ function modulusOf(m: bigint): Modulus {
   let mod = moduli.get(m);
   if (mod) return mod;
   const bits = m.toString(2).length;
-  const { k, n } = limbLayout(bits);
+  const { k, n, g } = limbLayout(bits);
   const mLimbs = toLimbs(m, n, k);
   mod = {
     m,
     n,
     k,
+    g,
     pinv: negInverse(mLimbs[0]!, k),
     mLimbs,
     r2Limbs: toLimbs((1n << BigInt(2 * k * n)) % m, n, k),
@@ -177,7 +187,7 @@ function modulusOf(m: bigint): Modulus {
 
 /**
  * The byte offsets of one modulus's working set, from 0: m, R^2, one, base, accumulator, selected entry, a
- * window table of {@link ENTRIES} numbers, then t (2np + 4 i64). Below {@link REGION} for every modulus up
+ * window table of {@link ENTRIES} numbers, then t (2np + 8 i64). Below {@link REGION} for every modulus up
  * to {@link WASM_MAX_BITS} bits; the comb tables of fixed bases live above it.
  */
 interface Layout {
@@ -200,8 +210,10 @@ function layoutOf(mod: Modulus): Layout {
   const np = (mod.n + 3) & ~3;
   const E = 4 * (np + 4); // bytes per number: n limbs, then zero words (see the .wat)
   const TABLE = 6 * E;
-  const SCRATCH = TABLE + ENTRIES * E;
-  const end = SCRATCH + 8 * (2 * np + 4);
+  // t at a multiple of 4096 bytes (p is at 0): with t's offset mod 4096 just below p's, the loads of p in
+  // sqr's and mul's rows meet stores to t at the same 4 KiB offset, and sqr measured up to 15% slower.
+  const SCRATCH = Math.ceil((TABLE + ENTRIES * E) / 4096) * 4096;
+  const end = SCRATCH + 8 * (2 * np + 8);
   return { E, P: 0, R2: E, ONE: 2 * E, X: 3 * E, ACC: 4 * E, T: 5 * E, TABLE, SCRATCH, end };
 }
 
@@ -218,7 +230,7 @@ function begin(wasm: MontgomeryExports, mod: Modulus, L: Layout, mem: Uint32Arra
   mem.set(mod.mLimbs, L.P / 4);
   mem.set(mod.r2Limbs, L.R2 / 4);
   mem[L.ONE / 4] = 1;
-  wasm.setup(L.P, L.SCRATCH, mod.n, mod.k, mod.pinv);
+  wasm.setup(L.P, L.SCRATCH, mod.n, mod.k, mod.pinv, mod.g);
 }
 
 /** ACC out of Montgomery form as a bigint in [0, m); then the working set above R^2 and 1 is zeroed. */

@@ -43,19 +43,29 @@ describe('the module', () => {
 });
 
 describe('limbs', () => {
-  it('layouts keep 4m < R and a column sum below 2^64', () => {
+  it('layouts keep 4m < R and a position of the accumulator below 2^64 between normalisations', () => {
+    // a position holds below 2^k + 2^(64−k) after a normalisation, then gets at most 2(g + 1) products
+    // (g rows of two, plus the row under way) and a few carries below 2^(64−k); without normalisations, 2n
+    const fits = (products: number, k: number): boolean =>
+      BigInt(products) * ((1n << BigInt(k)) - 1n) ** 2n + (1n << BigInt(k)) + 3n * (1n << BigInt(64 - k)) < 1n << 64n;
     for (let bits = 2; bits <= WASM_MAX_BITS; bits += 97) {
-      const { k, n } = limbLayout(bits);
+      const { k, n, g } = limbLayout(bits);
       expect(k * n).toBeGreaterThanOrEqual(bits + 2);
-      expect(BigInt(2 * n) * ((1n << BigInt(k)) - 1n) ** 2n + (1n << BigInt(64 - k)) < 1n << 64n).toBe(true);
+      if (g === 0) expect(fits(2 * n, k)).toBe(true);
+      else {
+        expect(fits(2 * n, k)).toBe(false);
+        expect(g % 2).toBe(0);
+        expect(fits(2 * (g + 1), k)).toBe(true);
+      }
     }
-    expect(limbLayout(2048)).toEqual({ k: 28, n: 74 });
-    expect(limbLayout(4096).k).toBeLessThan(28);
+    expect(limbLayout(2048)).toEqual({ k: 29, n: 71, g: 30 });
+    expect(limbLayout(4096)).toEqual({ k: 29, n: 142, g: 30 });
+    expect(limbLayout(800).g).toBe(0);
   });
 
   it('toLimbs / fromLimbs round-trip and reject values that do not fit', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: (1n << 4200n) - 1n }), fc.integer({ min: 16, max: 28 }), (x, k) => {
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 4200n) - 1n }), fc.integer({ min: 16, max: 29 }), (x, k) => {
         const n = Math.max(1, Math.ceil(bitLength(x) / k));
         const limbs = toLimbs(x, n, k);
         for (const l of limbs) expect(l).toBeLessThan(2 ** k);
@@ -64,6 +74,72 @@ describe('limbs', () => {
       { numRuns: 200 },
     );
     expect(() => toLimbs(1n << 56n, 2, 28)).toThrow(RangeError);
+  });
+});
+
+/**
+ * mul and sqr of the module itself on operands whose limbs are all 2^k − 1 (below 2p for a p just under
+ * R / 4), so the triangle and a·b put the largest products in every position: with n above 31, these
+ * overflow an i64 position unless the accumulator is normalised every g rows.
+ */
+function moduleRun(n: number, g: number, p: bigint, a: bigint, b: bigint): { mul: bigint; sqr: bigint } {
+  const bytes = Buffer.from(MONTGOMERY_WASM_BASE64, 'base64');
+  const wasm = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as {
+    memory: WebAssembly.Memory;
+    setup(p: number, t: number, n: number, k: number, pinv: number, g: number): void;
+    mul(out: number, a: number, b: number): void;
+    sqr(out: number, a: number): void;
+  };
+  const k = 29;
+  const E = 4 * (((n + 3) & ~3) + 4);
+  const mem = new Uint32Array(wasm.memory.buffer);
+  toLimbs(p, n, k, mem, 0);
+  toLimbs(a, n, k, mem, E / 4);
+  toLimbs(b, n, k, mem, (2 * E) / 4);
+  const mask = (1n << BigInt(k)) - 1n;
+  const pinv = Number(((1n << BigInt(k)) - modInverse(p & mask, 1n << BigInt(k))) & mask);
+  wasm.setup(0, 8192, n, k, pinv, g);
+  wasm.mul(3 * E, E, 2 * E);
+  const mul = fromLimbs(mem, n, k, (3 * E) / 4);
+  wasm.sqr(3 * E, E);
+  return { mul, sqr: fromLimbs(mem, n, k, (3 * E) / 4) };
+}
+
+function modInverse(x: bigint, m: bigint): bigint {
+  let [r0, r1, s0, s1] = [x % m, m, 1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1];
+  }
+  return ((s0 % m) + m) % m;
+}
+
+describe('the multiplier at its bounds', () => {
+  it('mul and sqr of all-ones limbs match bigint for every limb count up to 160 (normalisations in every place)', () => {
+    for (let n = 2; n <= 160; n += n < 28 ? 5 : 1) {
+      const { g } = limbLayout(29 * n - 2);
+      expect(limbLayout(29 * n - 2).n).toBe(n);
+      const R = 1n << BigInt(29 * n);
+      for (const p of [R / 4n - 1n, R / 4n - 2n * BigInt(n) - 1n, R / 4n - 3n]) {
+        const a = 2n * p - 1n; // every limb 2^29 − 1 up to the top one
+        const b = a - 2n;
+        const rInv = modInverse(R % p, p);
+        const { mul, sqr } = moduleRun(n, g, p, a, b);
+        expect(mul < 2n * p && sqr < 2n * p).toBe(true);
+        expect(mul % p).toBe((((a * b) % p) * rInv) % p);
+        expect(sqr % p).toBe((((a * a) % p) * rInv) % p);
+      }
+    }
+  });
+
+  it('the same operands without normalisations overflow (so the test above can fail)', () => {
+    const n = 71;
+    const R = 1n << BigInt(29 * n);
+    const p = R / 4n - 1n;
+    const a = 2n * p - 1n;
+    const expected = (((a * a) % p) * modInverse(R % p, p)) % p;
+    expect(moduleRun(n, 30, p, a, a).sqr % p).toBe(expected);
+    expect(moduleRun(n, 0, p, a, a).sqr % p).not.toBe(expected);
   });
 });
 
@@ -102,6 +178,21 @@ describe('exponentiation against bigint', () => {
     const counts = new Set<number>();
     for (let bits = 20; bits <= 900; bits += 23) counts.add(limbLayout(bits).n % 4);
     expect([...counts].sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('limb counts where the accumulator is normalised (n > 31), every n mod 4 and n − 1 a multiple of g', () => {
+    const ns = [32, 33, 34, 35, 59, 60, 61, 62, 63, 70, 71, 72, 73, 90, 91, 92, 121, 142, 143, 151, 152];
+    for (const n of ns) {
+      const bits = 29 * n - 2 - (n % 7);
+      expect(limbLayout(bits).n).toBe(n);
+      const m = (1n << BigInt(bits)) - 1n - 2n * BigInt(n);
+      const ones = (1n << BigInt(bits)) - 1n;
+      for (const b of [m - 1n, ones, 1n]) {
+        for (const e of [(1n << 90n) - 1n, 0n, 1n << 89n]) expect(wasmModPow(b, e, m, 90)).toBe(bigintModPow(b, e, m, 90));
+      }
+      const e = ones ^ (ones / 3n); // every bit length: the full exponent once
+      expect(wasmModPow(m - 2n, e, m, bits)).toBe(bigintModPow(m - 2n, e, m, bits));
+    }
   });
 
   it('random odd moduli of 2..4200 bits, random bases and exponents of every size', () => {
