@@ -54,3 +54,20 @@ describe('Debounce (one timer per burst)', () => {
     expect(run).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('Debounce and the wall clock (review)', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('a wall clock set back during a burst does not hold the run back (the old per-call timers did not)', () => {
+    // The old code armed each timer for min(quiet, first + max − now): at most `quiet` after the last call,
+    // whatever Date.now() did. A clock set back an hour (NTP step, user, suspend/resume) must not delay the
+    // write of the counters or the engine state by that hour: the worker may be stopped before then.
+    const run = vi.fn();
+    const d = new Debounce(250, 1000, run);
+    d.poke();
+    vi.setSystemTime(Date.now() - 3_600_000);
+    vi.advanceTimersByTime(1000);
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+});
