@@ -14,7 +14,10 @@ export class Debounce {
     private readonly quietMs: number,
     private readonly maxMs: number,
     private readonly run: () => void,
-    private readonly now: () => number = Date.now,
+    // Monotonic: a wall clock set back (NTP step, the user, resume from sleep) must not stretch the wait by that
+    // much, as Date.now() would when the timer recomputes it; the per-call timers this replaced never waited more
+    // than quietMs after the last call.
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Ask for a run (after the pause, or at the bound). */
