@@ -30,3 +30,27 @@ describe('hexToBytes (strict)', () => {
     }
   });
 });
+
+describe('hexToBytes is total and strict over every UTF-16 code unit (review)', () => {
+  it('accepts exactly [0-9a-fA-F] in either position of a pair, for all 65536 code units, lone surrogates included', () => {
+    const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      const want = isHex(c) ? parseInt(ch, 16) : undefined;
+      const a = hexToBytes(`${ch}0`);
+      const b = hexToBytes(`0${ch}`);
+      if (want === undefined) {
+        if (a !== undefined || b !== undefined) expect({ c, a, b }).toEqual({ c, a: undefined, b: undefined });
+      } else if (a?.[0] !== want << 4 || b?.[0] !== want) {
+        expect({ c, a: a?.[0], b: b?.[0] }).toEqual({ c, a: want << 4, b: want });
+      }
+    }
+  });
+
+  it('counts UTF-16 code units: an astral character (a surrogate pair) is two non-digits, never a byte', () => {
+    expect(hexToBytes('\u{1d7ce}')).toBeUndefined(); // MATHEMATICAL BOLD DIGIT ZERO: length 2
+    expect(hexToBytes('0\u{1d7ce}')).toBeUndefined(); // length 3
+    expect(hexToBytes('\ud800\udc00')).toBeUndefined();
+    expect(hexToBytes('00\ud800')).toBeUndefined();
+  });
+});
