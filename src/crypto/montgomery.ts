@@ -140,7 +140,7 @@ export function fromLimbs(limbs: Uint32Array, n: number, k: number, at = 0): big
   let buf = 0;
   let bits = 0;
   for (let w = 0; w < n; w++) {
-    buf |= limbs[at + w]! << bits; // bits < 4, limb < 2^28: fits in 32 bits
+    buf |= limbs[at + w]! << bits; // bits < 4, limb < 2^29: below 2^32 (bit 31 may be set; >>> reads it unsigned)
     bits += k;
     while (bits >= 4) {
       nibbles.push((buf & 15).toString(16));
@@ -203,7 +203,7 @@ interface Layout {
   readonly end: number;
 }
 
-/** Bytes reserved at the start of the memory for {@link Layout} (51 712 bytes at WASM_MAX_BITS). */
+/** Bytes reserved at the start of the memory for {@link Layout} (49 664 bytes at WASM_MAX_BITS). */
 const REGION = 65536;
 
 function layoutOf(mod: Modulus): Layout {

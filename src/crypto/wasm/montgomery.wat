@@ -342,7 +342,7 @@
     (local.set $next (global.get $G))
     ;; the triangle and the diagonal, rows i and i + 1 per pass: t_2i += a_i^2, t_2i+1 += 2·a_i·a_i+1,
     ;; t_2i+2 += a_i+1^2 + 2·a_i·a_i+2, then positions s >= 2i + 3 get 2·a_i·a_s−i + 2·a_i+1·a_s−i−1
-    ;; (2·a < 2^29). The pass reads a up to index np + 3: zero words below S = np + 4.
+    ;; (2·a < 2^30, an unsigned i32). The pass reads a up to index np + 3: zero words below S = np + 4.
     (block $rd (loop $rl
       (br_if $rd (i32.ge_u (local.get $i) (global.get $n)))
       ;; every G rows, the positions that rows from i on still reach and rows so far reached
