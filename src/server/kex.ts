@@ -5,9 +5,9 @@
  */
 import type { Algorithm } from '../crypto/algorithms.ts';
 import { checkElement, clientKc1, randomSecret, serverKs1 } from '../crypto/kam3.ts';
-import { computeVkc, computeVks } from '../crypto/verify.ts';
+import { computeVkc, computeVkcVks } from '../crypto/verify.ts';
 import { constantTimeEqual, type RandomSource } from '../bytes.ts';
-import { nativeBackend, nativeHash } from './native-backend.ts';
+import { nativeBackend, nativeHash, nativeOneHash } from './native-backend.ts';
 import type { Result } from '../errors.ts';
 
 export interface SessionKeys {
@@ -42,9 +42,8 @@ export function confirmKeys(alg: Algorithm, keys: SessionKeys, nc: number, vh: U
   if (keys.z.length !== alg.elementLength || keys.K_c1.length !== alg.elementLength || keys.K_s1.length !== alg.elementLength) {
     return { vkcOk: false, vks: new Uint8Array(0) };
   }
-  const input = { K_c1: keys.K_c1, K_s1: keys.K_s1, z: keys.z, nc, vh };
-  const vkcOk = constantTimeEqual(receivedVkc, computeVkc(alg, input, nativeHash));
-  return { vkcOk, vks: computeVks(alg, input, nativeHash) };
+  const { vkc, vks } = computeVkcVks(alg, { K_c1: keys.K_c1, K_s1: keys.K_s1, z: keys.z, nc, vh }, nativeOneHash);
+  return { vkcOk: constantTimeEqual(receivedVkc, vkc), vks };
 }
 
 /** VK_c itself — only for the test-only phishing-server wrapper (misbehave.ts), which forges it. */

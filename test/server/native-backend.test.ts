@@ -14,7 +14,7 @@ import { dlGroup } from '../../src/crypto/kam3-dl.ts';
 import { ecCurve } from '../../src/crypto/kam3-ec.ts';
 import { MODP_2048, MODP_4096 } from '../../src/crypto/modp.ts';
 import { confirmKeys, expectedVkc } from '../../src/server/kex.ts';
-import { nativeBackend, nativeHash } from '../../src/server/native-backend.ts';
+import { nativeBackend, nativeHash, nativeOneHash } from '../../src/server/native-backend.ts';
 import { fixture, hexInt } from '../crypto/fixture.ts';
 
 const hex = (h: string): Uint8Array => hexToBytes(h)!;
@@ -128,6 +128,15 @@ describe('the server key confirmation (node:crypto hash) against the vectors', (
       const alg = getAlgorithm(name)!;
       fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), (parts) => {
         expect(bytesToHex(nativeHash(alg, parts))).toBe(bytesToHex(hashParts(alg, parts)));
+      }), { numRuns: 50 });
+    }
+  });
+
+  it('nativeOneHash equals the pure hash of one message, for both hash functions', () => {
+    for (const name of ALGORITHM_NAMES) {
+      const alg = getAlgorithm(name)!;
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (message) => {
+        expect(bytesToHex(nativeOneHash(alg, message))).toBe(bytesToHex(hashParts(alg, [message])));
       }), { numRuns: 50 });
     }
   });
