@@ -4,7 +4,7 @@
  * else in src/server reaches the crypto through this module, so a faster backend changes one file.
  */
 import type { Algorithm } from '../crypto/algorithms.ts';
-import { checkElement, clientKc1, randomSecret, serverKs1 } from '../crypto/kam3.ts';
+import { checkElement, clientKc1, randomSecret, serverKs1Random } from '../crypto/kam3.ts';
 import { computeVkc, computeVkcVks } from '../crypto/verify.ts';
 import { constantTimeEqual, type RandomSource } from '../bytes.ts';
 import { nativeBackend, nativeHash, nativeOneHash } from './native-backend.ts';
@@ -19,8 +19,9 @@ export interface SessionKeys {
 
 /** K_s1 and z for a received K_c1 and a stored verifier J, with a fresh S_s1 (invalid kc1 → error). */
 export function serverKeyExchange(alg: Algorithm, K_c1: Uint8Array, J: Uint8Array, random: RandomSource): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
-  // node:crypto does the big-number work where it is native (native-backend.ts); same results as the pure path.
-  return serverKs1(alg, { K_c1, J, S_s1: randomSecret(alg, random) }, nativeBackend);
+  // node:crypto does the big-number work where it is native (native-backend.ts); same results as the pure
+  // path for the same S_s1 and sign (test/server/native-backend.test.ts).
+  return serverKs1Random(alg, { K_c1, J }, random, nativeBackend);
 }
 
 /** Whether kc1 is a valid group element (for the answers that do not run the exchange). */
