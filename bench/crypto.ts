@@ -15,8 +15,9 @@
  * First login: a fresh process per algorithm (this script with --first), cold or after warm(alg) — what
  * the extension calls when a login UI opens — against the median warm login of the main run.
  *
- * Server: serverKs1 (check K_c1 and J, K_s1, z) with the pure backend and with the node:crypto backend
- * of src/server, against the step's four exponentiations / scalar multiplications in node:crypto alone.
+ * Server: serverKs1Random (check K_c1 and J, draw S_s1, K_s1 and z: what src/server runs) with the pure
+ * backend and with the node:crypto backend of src/server, against the step's four exponentiations / scalar
+ * multiplications in node:crypto alone.
  */
 import { execFileSync } from 'node:child_process';
 import { createDiffieHellman, createECDH, createHash, getDiffieHellman, pbkdf2Sync, randomBytes } from 'node:crypto';
@@ -26,7 +27,7 @@ import { ALGORITHM_NAMES, getAlgorithm, type Algorithm, type AlgorithmName } fro
 import { pureBackend, type KexBackend } from '../src/crypto/backend.ts';
 import { derivePi, piSalt, verifierJ } from '../src/crypto/derive.ts';
 import { int, octets, vi, vs } from '../src/crypto/encoding.ts';
-import { clientKc1, clientZ, randomSecret, serverKs1 } from '../src/crypto/kam3.ts';
+import { clientKc1, clientZ, randomSecret, serverKs1, serverKs1Random } from '../src/crypto/kam3.ts';
 import { dlGroup } from '../src/crypto/kam3-dl.ts';
 import { ecCurve } from '../src/crypto/kam3-ec.ts';
 import { bigintModPow, MODP_2048, MODP_4096, modPow, powG, type ModpGroup } from '../src/crypto/modp.ts';
@@ -352,7 +353,7 @@ async function main(): Promise<void> {
 
 /** The server table alone: `npx tsx bench/crypto.ts --server [--runs N]`. */
 async function serverTable(): Promise<void> {
-  console.log('\nserver work per key exchange, serverKs1 (median ms): pure and node:crypto backends vs. node:crypto alone');
+  console.log('\nserver work per key exchange, serverKs1Random (median ms): pure and node:crypto backends vs. node:crypto alone');
   const serverRows: string[][] = [];
   for (const name of ALGORITHM_NAMES) {
     const alg = getAlgorithm(name)!;
@@ -360,7 +361,7 @@ async function serverTable(): Promise<void> {
     const runs = SERVER_RUNS ?? Math.max(5, Math.round(RUNS[name] / 2));
     const step = (backend: KexBackend, K_c1: Uint8Array): number => {
       const t = clock();
-      unwrap(serverKs1(alg, { K_c1, J, S_s1: randomSecret(alg, webRandom) }, backend));
+      unwrap(serverKs1Random(alg, { K_c1, J }, webRandom, backend));
       return clock() - t;
     };
     const kc1 = clientKc1(alg, randomSecret(alg, webRandom));
