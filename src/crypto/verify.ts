@@ -33,10 +33,14 @@ function vk(alg: Algorithm, tag: 3 | 4, v: VerifyInput, hash: PartsHash): Uint8A
 }
 
 function checkKeys(alg: Algorithm, v: VerifyInput): void {
-  for (const [what, b] of [['K_c1', v.K_c1], ['K_s1', v.K_s1], ['z', v.z]] as const) {
-    if (!(b instanceof Uint8Array) || b.length !== alg.elementLength) {
-      throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected ${alg.elementLength} octets for ${what}, got ${b instanceof Uint8Array ? b.length : typeof b}`);
-    }
+  checkKey(alg, 'K_c1', v.K_c1);
+  checkKey(alg, 'K_s1', v.K_s1);
+  checkKey(alg, 'z', v.z);
+}
+
+function checkKey(alg: Algorithm, what: string, b: Uint8Array): void {
+  if (!(b instanceof Uint8Array) || b.length !== alg.elementLength) {
+    throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected ${alg.elementLength} octets for ${what}, got ${b instanceof Uint8Array ? b.length : typeof b}`);
   }
 }
 

@@ -10,7 +10,7 @@
  * `reasonOf()` in ./syntax.ts extracts it.
  */
 import { MutualError, fail, ok, type Result } from '../errors.ts';
-import { getAlgorithm } from '../crypto/algorithms.ts';
+import { ALGORITHM_NAMES, getAlgorithm } from '../crypto/algorithms.ts';
 import { formatAuthParams, isHexFixed, type AuthInfo, type Challenge, type ParamKind } from './syntax.ts';
 
 export {
@@ -93,8 +93,12 @@ export interface WireForm {
  * The one place where this layer learns about algorithms: crypto/algorithms.ts.
  */
 export function wireFormOf(algorithm: string): WireForm | undefined {
-  return getAlgorithm(algorithm);
+  // Every authenticated request asks twice (vkc in, vks out) with the canonical lower-case name: a lookup
+  // without getAlgorithm's case folding. Only the four names are kept, whatever peers send.
+  return CANONICAL.get(algorithm) ?? getAlgorithm(algorithm);
 }
+
+const CANONICAL = new Map<string, WireForm>(ALGORITHM_NAMES.map((name) => [name, getAlgorithm(name)!]));
 
 /** Characters of a value of `octets` octets in the given wire form (hex digits, or padded base64). */
 export function wireChars(wire: WireForm['wire'], octets: number): number {
