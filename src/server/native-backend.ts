@@ -9,14 +9,18 @@
  * elements and their products) go to the pure backend, so the results never differ.
  *
  * Curves: ECDH.computeSecret gives only the x-coordinate of [k]P, while RFC 8121 §3.3's P() needs the
- * parity of y. With the key k set, ECDH also knows [k]G in full (its public key); computing
- * x([k](P + G)) = x([k]P + [k]G) tells which of the two points (x, ±y) is [k]P: the one whose sum with
- * [k]G has that x. Three OpenSSL operations (the two x-coordinates, [k]G) and a few field operations here,
- * against one scalar multiplication of the pure backend (ec-scalar-mult.ts) that on P-256 costs more than
- * all three.
- * [k]G itself is one operation: the public key of k.
- * When the check is inconclusive (P + G = 0_E, or both candidates match — neither happens for a point of
- * prime order r with k in [1, r−1] except P = −G), the pure backend answers.
+ * parity of y. [k]G is one operation, the public key of k. Any other [k]P (ecMultiply): x([k]P) and
+ * x([k+1]P) = x([k]P + P) from two computeSecret calls on the same input, then y from the chord through
+ * [k]P and P, which is linear in y (yFromSum: no square root); one blinded inversion per product serves both
+ * the input's affine form and that formula. k = r − 1, k = 1 and inconsistent answers go to the pure backend.
+ * A fresh exchange's two secret products need less (backend.ts EcXOnly, kam3-ec.ts ecServer's
+ * sign-randomised path): three x-only computeSecret calls under one key and one square root of a public x
+ * (OpenSSL's point decompression, ECDH.convertKey). Where the time goes and why this is near the floor:
+ * docs/decisions.md, "The server's per-request and per-exchange work".
+ *
+ * Secrets: scalar octets are written into one Buffer and wiped after each setPrivateKey; the shared ECDH
+ * object for secret scalars is left holding the key 1; nothing here logs. OpenSSL's private-key range
+ * [1, r−1] is respected (k + 1 < r checked). Results are checked: a y that is not on the curve falls back.
  */
 import * as nodeCrypto from 'node:crypto';
 import { createDiffieHellman, createECDH, createHash, ECDH, getDiffieHellman, randomBytes, type DiffieHellman } from 'node:crypto';
@@ -25,16 +29,16 @@ import type { OneHash } from '../crypto/verify.ts';
 import { pureBackend, type CurvePoint, type EcXOnly, type KexBackend } from '../crypto/backend.ts';
 import { int, octets } from '../crypto/encoding.ts';
 import { ecCurve } from '../crypto/kam3-ec.ts';
+import { invertMod, type ModpGroup } from '../crypto/modp.ts';
 
 type CurvePointCons = ReturnType<typeof ecCurve>;
-import { invertMod, type ModpGroup } from '../crypto/modp.ts';
 
 const DH_GROUP: Record<ModpGroup['name'], string> = { modp2048: 'modp14', modp4096: 'modp16' };
 /**
  * Curves done by OpenSSL. Not P-521: there the pure backend (src/crypto/ec-scalar-mult.ts, ~2 ms per
  * multiplication) beats even OpenSSL's four bare x-only multiplications — bench/crypto.ts serverKs1 P-521:
  * pure 7.9–8.3 ms vs. OpenSSL alone 15.7 ms of CPU, so the three per point this method needs would lose
- * more. P-256: pure 3.1 ms vs. this method 1.3 ms (OpenSSL alone 0.4 ms).
+ * more. P-256 (bench/crypto.ts, busy host): pure 2.9–5.0 ms, this backend 1.15–1.37 ms, OpenSSL alone 0.40–0.49 ms.
  */
 const CURVE: Partial<Record<Algorithm['name'], string>> = {
   'iso-kam3-ec-p256-sha256': 'prime256v1',
@@ -132,6 +136,16 @@ function uncompressed(Fp: Fp, A: Affine): Buffer {
 const hexOf = (n: bigint, len: number): string => n.toString(16).padStart(2 * len, '0');
 /** INT() of node:crypto's output octets (Buffer's native hex instead of a JS loop). */
 const bufInt = (b: Buffer): bigint => BigInt(`0x${b.toString('hex')}`);
+
+/** x([k]P) for the key set in `ecdh`; the output octets (secret for a secret k) are wiped. */
+function xOfKey(ecdh: ECDH, input: Buffer): bigint {
+  const out = ecdh.computeSecret(input);
+  try {
+    return bufInt(out);
+  } finally {
+    out.fill(0);
+  }
+}
 
 /**
  * y of Q = (x, y) from x, the x-coordinate xSum of Q + P, and P = (xP, yP) with 1/(2·yP) ({@link prepared}),
@@ -238,7 +252,7 @@ const nativeXOnly: EcXOnly = Object.freeze({
       setKey(k);
       return use((points) => {
         const A = affineAll(Fp, points);
-        return A?.map((a) => bufInt(ecdh.computeSecret(uncompressed(Fp, a))));
+        return A?.map((a) => xOfKey(ecdh, uncompressed(Fp, a)));
       });
     });
   },
@@ -281,9 +295,9 @@ function ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): 
   const input = uncompressed(Fp, A);
   const [x, xNext] = withKeys(name, len, secret, (setKey, ecdh) => {
     setKey(k);
-    const first = bufInt(ecdh.computeSecret(input));
+    const first = xOfKey(ecdh, input);
     setKey(k + 1n);
-    return [first, bufInt(ecdh.computeSecret(input))] as const;
+    return [first, xOfKey(ecdh, input)] as const;
   });
   const y = yFromSum(Point, x, xNext, A);
   if (y === undefined) return pureBackend.ecMultiply(alg, P, k, secret);

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../support/seeded-random.ts';
 import { bytesToHex } from '../../src/bytes.ts';
 import { getAlgorithm, type Algorithm } from '../../src/crypto/algorithms.ts';
 import { pureBackend, type EcXOnly, type KexBackend } from '../../src/crypto/backend.ts';
@@ -20,17 +21,6 @@ import { nativeBackend } from '../../src/server/native-backend.ts';
 
 const P256 = getAlgorithm('iso-kam3-ec-p256-sha256')!;
 const P521 = getAlgorithm('iso-kam3-ec-p521-sha512')!;
-
-/** A deterministic random source: the same seed gives the same stream (so a test can replay the draws). */
-const seeded = (seed: Uint8Array) => {
-  let counter = 0;
-  return (n: number): Uint8Array => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = seed[(i + counter) % seed.length]! ^ ((counter * 131 + i * 7) & 0xff);
-    counter++;
-    return out;
-  };
-};
 
 const rhs = (alg: Algorithm, x: bigint): bigint => {
   const Point = ecCurve(alg);
@@ -73,9 +63,9 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
       const seen = new Set<string>();
       fc.assert(
         fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
-          const p = parties(alg, seeded(seed));
-          const random = seeded(Uint8Array.from(seed, (b) => b ^ 0x5a));
-          const replay = seeded(Uint8Array.from(seed, (b) => b ^ 0x5a));
+          const p = parties(alg, seededRandom(seed));
+          const random = seededRandom(Uint8Array.from(seed, (b) => b ^ 0x5a));
+          const replay = seededRandom(Uint8Array.from(seed, (b) => b ^ 0x5a));
           const got = serverKs1Random(alg, { K_c1: p.K_c1, J: p.J }, random, nativeBackend);
           const { S, parity } = draws(alg, replay);
           expect(got.ok).toBe(true);
@@ -103,9 +93,9 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
   it('native and pure x-only backends give the same octets for the same draws (P-256)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
-        const p = parties(P256, seeded(seed));
-        const native = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seeded(seed.slice().reverse()), nativeBackend);
-        const pure = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seeded(seed.slice().reverse()), pureWithXOnly);
+        const p = parties(P256, seededRandom(seed));
+        const native = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed.slice().reverse()), nativeBackend);
+        const pure = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed.slice().reverse()), pureWithXOnly);
         expect(hex(native)).toBe(hex(pure));
       }),
       { numRuns: 8 },
@@ -118,9 +108,9 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
     let found: { seed: Uint8Array; S: bigint; p: ReturnType<typeof parties> } | undefined;
     for (let i = 0; i < 64 && !found; i++) {
       const seed = new Uint8Array(randomBytes(32));
-      const p = parties(P256, seeded(seed));
-      const got = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seeded(seed), nativeBackend);
-      const { S } = draws(P256, seeded(seed));
+      const p = parties(P256, seededRandom(seed));
+      const got = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed), nativeBackend);
+      const { S } = draws(P256, seededRandom(seed));
       if (hex(got) === hex(serverKs1(P256, { K_c1: p.K_c1, J: p.J, S_s1: r - S }, pureBackend)) && hex(got) !== hex(serverKs1(P256, { K_c1: p.K_c1, J: p.J, S_s1: S }, pureBackend))) {
         found = { seed, S, p };
       }
@@ -159,7 +149,7 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
       },
     };
     for (const [what, ecXOnly] of Object.entries(variants)) {
-      const got = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seeded(seed), { ...nativeBackend, ecXOnly });
+      const got = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed), { ...nativeBackend, ecXOnly });
       expect(hex(got), what).toBe(exact);
     }
   });
