@@ -8,7 +8,7 @@
  * kam3-dl.ts / kam3-ec.ts and runs whatever the backend.
  */
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
-import type { Algorithm } from './algorithms.ts';
+import type { Algorithm, PartsHash } from './algorithms.ts';
 import { multiplyPoint } from './ec-scalar-mult.ts';
 import { modPow, powG, type ModpGroup } from './modp.ts';
 
@@ -32,6 +32,8 @@ export interface KexBackend {
    * (ecServer's sign-randomised path); without it, the full products of ecMultiply.
    */
   readonly ecXOnly?: EcXOnly;
+  /** Optional: the hash for t_1 and t_2 (same octets as algorithms.ts hashParts); default @noble/hashes. */
+  readonly hash?: PartsHash;
 }
 
 export interface EcXOnly {

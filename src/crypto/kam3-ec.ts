@@ -114,7 +114,7 @@ export function ecServer(
   if (!checked.ok) return checked;
   const K_c1 = checked.value;
 
-  const t_1 = t1(alg, v.K_c1);
+  const t_1 = t1(alg, v.K_c1, backend.hash);
   const t_1r = t_1 % r;
   const sum = t_1r === 0n ? v.J : v.J.add(backend.ecMultiply(alg, K_c1, t_1r, false));
   if (sum.is0()) {
@@ -135,7 +135,7 @@ export function ecServer(
 /** K_c1' + [t_2] * G, with t_2 = INT(H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1))). */
 function serverBase(alg: Algorithm, K_c1: Uint8Array, K_c1p: Point, K_s1: Uint8Array, backend: KexBackend): Point {
   const Point = ecCurve(alg);
-  const t_2r = t2(alg, K_c1, K_s1) % Point.Fn.ORDER;
+  const t_2r = t2(alg, K_c1, K_s1, backend.hash) % Point.Fn.ORDER;
   return t_2r === 0n ? K_c1p : K_c1p.add(backend.ecMultiply(alg, Point.BASE, t_2r, false));
 }
 

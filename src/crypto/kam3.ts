@@ -7,13 +7,15 @@
  * (secrets, pi, the stored J, its own K_c1) are programming or configuration errors when wrong: they throw
  * MutualError ERR_MUTUAL_ARGUMENT.
  */
-import { type RandomSource, wipe } from '../bytes.ts';
+import { constantTimeEqual, type RandomSource, wipe } from '../bytes.ts';
 import { MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
 import { pureBackend, type KexBackend } from './backend.ts';
 import { int } from './encoding.ts';
 import { checkDlElement, dlClientZ, dlKc1, dlServer } from './kam3-dl.ts';
 import { ecClientZ, ecKc1, ecServer, pointOf } from './kam3-ec.ts';
+
+type EcPoint = Parameters<typeof ecServer>[1]['J'];
 
 function argError(message: string): MutualError {
   return new MutualError('ERR_MUTUAL_ARGUMENT', message);
@@ -122,9 +124,25 @@ function serverStep(
     if (!J.ok) throw argError(`stored verifier is invalid: ${J.error.message}`);
     return dlServer(alg, { K_c1: args.K_c1, J: J.value, S_s1: args.S_s1 }, backend);
   }
-  const J = pointOf(alg, args.J, 'J', backend.ecXOnly?.lift);
-  if (!J.ok) throw argError(`stored verifier is invalid: ${J.error.message}`);
-  return ecServer(alg, { K_c1: args.K_c1, J: J.value, S_s1: args.S_s1, ...(parity === undefined ? {} : { parity }) }, backend);
+  const J = verifierPoint(alg, args.J, backend);
+  return ecServer(alg, { K_c1: args.K_c1, J, S_s1: args.S_s1, ...(parity === undefined ? {} : { parity }) }, backend);
+}
+
+/**
+ * Checked verifier points, by the array that holds the stored J: a server answers every exchange of a user
+ * with the same verifier entry, and checking J (a square root) was ~3% of a P-256 exchange. An entry holds
+ * a copy of the octets and serves only while the array still holds them (compared without early exit: J
+ * is a password verifier); it goes when the array does.
+ */
+const verifierPoints = new WeakMap<Uint8Array, { octets: Uint8Array; alg: Algorithm; point: EcPoint }>();
+
+function verifierPoint(alg: Algorithm, J: Uint8Array, backend: KexBackend): EcPoint {
+  const cached = verifierPoints.get(J);
+  if (cached && cached.alg === alg && constantTimeEqual(cached.octets, J)) return cached.point;
+  const checked = pointOf(alg, J, 'J', backend.ecXOnly?.lift);
+  if (!checked.ok) throw argError(`stored verifier is invalid: ${checked.error.message}`);
+  verifierPoints.set(J, { octets: J.slice(), alg, point: checked.value });
+  return checked.value;
 }
 
 /**

@@ -311,6 +311,7 @@ export const nativeBackend: KexBackend = Object.freeze({
   powG: (group: ModpGroup, exp: bigint, expBits: number) => dhModPow(group, group.g, exp, expBits),
   ecMultiply,
   ecXOnly: nativeXOnly,
+  hash: (alg: Algorithm, parts: readonly Uint8Array[]) => nativeHash(alg, parts),
 });
 
 /**
