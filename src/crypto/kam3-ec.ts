@@ -139,8 +139,8 @@ function serverBase(alg: Algorithm, K_c1: Uint8Array, K_c1p: Point, K_s1: Uint8A
   return t_2r === 0n ? K_c1p : K_c1p.add(backend.ecMultiply(alg, Point.BASE, t_2r, false));
 }
 
-/** x^3 + ax + b: y^2 of the curve points with this x. */
-function curveRhs(alg: Algorithm, x: bigint): bigint {
+/** f(x) = x^3 + ax + b: y^2 of the curve points with this x. */
+export function curveRhs(alg: Algorithm, x: bigint): bigint {
   const Point = ecCurve(alg);
   const Fp = Point.Fp;
   const { a, b } = Point.CURVE();

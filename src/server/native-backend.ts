@@ -28,7 +28,7 @@ import type { Algorithm, PartsHash } from '../crypto/algorithms.ts';
 import type { OneHash } from '../crypto/verify.ts';
 import { pureBackend, type CurvePoint, type EcXOnly, type KexBackend } from '../crypto/backend.ts';
 import { int, octets } from '../crypto/encoding.ts';
-import { ecCurve } from '../crypto/kam3-ec.ts';
+import { curveRhs, ecCurve } from '../crypto/kam3-ec.ts';
 import { invertMod, type ModpGroup } from '../crypto/modp.ts';
 
 type CurvePointCons = ReturnType<typeof ecCurve>;
@@ -77,13 +77,6 @@ function dhModPow(group: ModpGroup, base: bigint, exp: bigint, expBits: number):
 
 type Fp = CurvePointCons['Fp'];
 type Affine = { x: bigint; y: bigint };
-
-/** f(x) = x^3 + ax + b: y^2 of the curve points with this x. */
-function rhs(Point: CurvePointCons, x: bigint): bigint {
-  const { a, b } = Point.CURVE();
-  const Fp = Point.Fp;
-  return Fp.add(Fp.mul(Fp.add(Fp.sqr(x), a), x), b);
-}
 
 /**
  * x^−1 mod p (p prime, x ≢ 0), blinded: Lehmer's extended Euclid (modp.ts invertMod) runs on x·b for a
@@ -155,11 +148,11 @@ function xOfKey(ecdh: ECDH, input: Buffer): bigint {
  * linear in y: exactly one y fits, no square root needed. Undefined when x = xP, or when the y found is not
  * on the curve (results that are not what they claim; the caller falls back).
  */
-function yFromSum(Point: CurvePointCons, x: bigint, xSum: bigint, P: { x: bigint; inv2y: bigint }): bigint | undefined {
-  const Fp = Point.Fp;
+function yFromSum(alg: Algorithm, x: bigint, xSum: bigint, P: { x: bigint; inv2y: bigint }): bigint | undefined {
+  const Fp = ecCurve(alg).Fp;
   if (x === P.x) return undefined;
-  const fx = rhs(Point, x);
-  const num = Fp.sub(Fp.add(fx, rhs(Point, P.x)), Fp.mul(Fp.add(Fp.add(xSum, x), P.x), Fp.sqr(Fp.sub(P.x, x))));
+  const fx = curveRhs(alg, x);
+  const num = Fp.sub(Fp.add(fx, curveRhs(alg, P.x)), Fp.mul(Fp.add(Fp.add(xSum, x), P.x), Fp.sqr(Fp.sub(P.x, x))));
   const y = Fp.mul(num, P.inv2y);
   return Fp.eql(Fp.sqr(y), fx) ? y : undefined;
 }
@@ -299,7 +292,7 @@ function ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): 
     setKey(k + 1n);
     return [first, xOfKey(ecdh, input)] as const;
   });
-  const y = yFromSum(Point, x, xNext, A);
+  const y = yFromSum(alg, x, xNext, A);
   if (y === undefined) return pureBackend.ecMultiply(alg, P, k, secret);
   return Point.fromAffine({ x, y });
 }
