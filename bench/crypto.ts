@@ -4,6 +4,7 @@
  * node:crypto (OpenSSL) in the same run, interleaved so that machine noise hits both alike.
  *
  *   npx tsx bench/crypto.ts [--wall]   (one to two minutes; CPU time unless --wall)
+ *   npx tsx bench/crypto.ts --server [--runs N]   (the server table alone)
  *
  * Client, native counterpart: pbkdf2Sync; DL: two createDiffieHellman exponentiations (g^S_c1 and K_s1^w,
  * as many as ours); EC: two createECDH multiplications ([S_c1]G and [w]K_s1); createHash for t_1, t_2,
@@ -14,8 +15,9 @@
  * First login: a fresh process per algorithm (this script with --first), cold or after warm(alg) — what
  * the extension calls when a login UI opens — against the median warm login of the main run.
  *
- * Server: serverKs1 (check K_c1 and J, K_s1, z) with the pure backend and with the node:crypto backend
- * of src/server, against the step's four exponentiations / scalar multiplications in node:crypto alone.
+ * Server: serverKs1Random (check K_c1 and J, draw S_s1, K_s1 and z: what src/server runs) with the pure
+ * backend and with the node:crypto backend of src/server, against the step's four exponentiations / scalar
+ * multiplications in node:crypto alone.
  */
 import { execFileSync } from 'node:child_process';
 import { createDiffieHellman, createECDH, createHash, getDiffieHellman, pbkdf2Sync, randomBytes } from 'node:crypto';
@@ -25,7 +27,7 @@ import { ALGORITHM_NAMES, getAlgorithm, type Algorithm, type AlgorithmName } fro
 import { pureBackend, type KexBackend } from '../src/crypto/backend.ts';
 import { derivePi, piSalt, verifierJ } from '../src/crypto/derive.ts';
 import { int, octets, vi, vs } from '../src/crypto/encoding.ts';
-import { clientKc1, clientZ, randomSecret, serverKs1 } from '../src/crypto/kam3.ts';
+import { clientKc1, clientZ, randomSecret, serverKs1, serverKs1Random } from '../src/crypto/kam3.ts';
 import { dlGroup } from '../src/crypto/kam3-dl.ts';
 import { ecCurve } from '../src/crypto/kam3-ec.ts';
 import { bigintModPow, MODP_2048, MODP_4096, modPow, powG, type ModpGroup } from '../src/crypto/modp.ts';
@@ -40,6 +42,9 @@ import { nativeBackend } from '../src/server/native-backend.ts';
  * `--wall` for wall-clock time.
  */
 const WALL = process.argv.includes('--wall');
+const runsAt = process.argv.indexOf('--runs');
+/** --runs N: the server table's runs per algorithm (default: half the client runs, at least 5). */
+const SERVER_RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : undefined;
 const clock = (): number => {
   if (WALL) return performance.now();
   const u = process.cpuUsage();
@@ -343,15 +348,20 @@ async function main(): Promise<void> {
   }
   printTable(['group', 'modPow (wasm)', 'bigint', 'powG (comb)', 'OpenSSL', 'wasm ratio', 'bigint ratio', 'powG ratio'], modRows);
 
-  console.log('\nserver work per key exchange, serverKs1 (median ms): pure and node:crypto backends vs. node:crypto alone');
+  await serverTable();
+}
+
+/** The server table alone: `npx tsx bench/crypto.ts --server [--runs N]`. */
+async function serverTable(): Promise<void> {
+  console.log('\nserver work per key exchange, serverKs1Random (median ms): pure and node:crypto backends vs. node:crypto alone');
   const serverRows: string[][] = [];
   for (const name of ALGORITHM_NAMES) {
     const alg = getAlgorithm(name)!;
     const J = nativeVerifier(alg);
-    const runs = Math.max(5, Math.round(RUNS[name] / 2));
+    const runs = SERVER_RUNS ?? Math.max(5, Math.round(RUNS[name] / 2));
     const step = (backend: KexBackend, K_c1: Uint8Array): number => {
       const t = clock();
-      unwrap(serverKs1(alg, { K_c1, J, S_s1: randomSecret(alg, webRandom) }, backend));
+      unwrap(serverKs1Random(alg, { K_c1, J }, webRandom, backend));
       return clock() - t;
     };
     const kc1 = clientKc1(alg, randomSecret(alg, webRandom));
@@ -376,4 +386,5 @@ async function main(): Promise<void> {
 
 const firstAt = process.argv.indexOf('--first');
 if (firstAt >= 0) await firstLogin(process.argv[firstAt + 1] as AlgorithmName, process.argv[firstAt + 2] === 'warm');
+else if (process.argv.includes('--server')) await serverTable();
 else await main();

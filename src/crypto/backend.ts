@@ -8,7 +8,7 @@
  * kam3-dl.ts / kam3-ec.ts and runs whatever the backend.
  */
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
-import type { Algorithm } from './algorithms.ts';
+import type { Algorithm, PartsHash } from './algorithms.ts';
 import { multiplyPoint } from './ec-scalar-mult.ts';
 import { modPow, powG, type ModpGroup } from './modp.ts';
 
@@ -26,6 +26,25 @@ export interface KexBackend {
    * a backend must then not take a shortcut whose timing depends on k.
    */
   ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): CurvePoint;
+  /**
+   * Optional: multiplication that yields only x, the way ECDH does natively. With it, kam3-ec.ts computes a
+   * fresh exchange's two secret products in three x-only multiplications instead of two full ones
+   * (ecServer's sign-randomised path); without it, the full products of ecMultiply.
+   */
+  readonly ecXOnly?: EcXOnly;
+  /** Optional: the hash for t_1 and t_2 (same octets as algorithms.ts hashParts); default @noble/hashes. */
+  readonly hash?: PartsHash;
+}
+
+export interface EcXOnly {
+  /**
+   * Run `use` with xOf: valid points P_i ≠ 0_E → x([k]P_i), or undefined when the backend cannot take them
+   * (the caller then falls back to ecMultiply). k (secret, 1 <= k < r) is set once and wiped when `use` returns.
+   * `use` must not call back into withSecret.
+   */
+  withSecret<T>(alg: Algorithm, k: bigint, use: (xOf: (points: readonly CurvePoint[]) => bigint[] | undefined) => T): T;
+  /** y of the curve point with x-coordinate x and y ≡ parity (mod 2); undefined when no point has this x. Public x only. */
+  lift(alg: Algorithm, x: bigint, parity: 0 | 1): bigint | undefined;
 }
 
 /** The pure backend: Web APIs only, what the extension runs. */

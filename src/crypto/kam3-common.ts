@@ -2,18 +2,21 @@
  * KAM3 values common to the DL and EC settings (RFC 8121 §3.2, §3.3): t_1, t_2 and the client's exponent
  * (S_c1 + t_2) / (S_c1·t_1 + pi) mod r; docs/protocol-decisions.md §2 ("KAM3: J, K_c1, K_s1, t_1, t_2, z").
  */
-import { hashOf, type Algorithm } from './algorithms.ts';
+import { hashParts, type Algorithm, type PartsHash } from './algorithms.ts';
 import { int, octet } from './encoding.ts';
 import { invertBlinded } from './modp.ts';
 
-/** t_1 = INT(H(octet(1) | OCTETS(K_c1))) — not reduced (RFC 8121 §3.2, §3.3). */
-export function t1(alg: Algorithm, K_c1: Uint8Array): bigint {
-  return int(hashOf(alg, octet(1), K_c1));
+/**
+ * t_1 = INT(H(octet(1) | OCTETS(K_c1))) — not reduced (RFC 8121 §3.2, §3.3). `hash`: @noble/hashes unless a
+ * backend brings its own (backend.ts KexBackend.hash).
+ */
+export function t1(alg: Algorithm, K_c1: Uint8Array, hash: PartsHash = hashParts): bigint {
+  return int(hash(alg, [octet(1), K_c1]));
 }
 
 /** t_2 = INT(H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1))) — not reduced (RFC 8121 §3.2, §3.3). */
-export function t2(alg: Algorithm, K_c1: Uint8Array, K_s1: Uint8Array): bigint {
-  return int(hashOf(alg, octet(2), K_c1, K_s1));
+export function t2(alg: Algorithm, K_c1: Uint8Array, K_s1: Uint8Array, hash: PartsHash = hashParts): bigint {
+  return int(hash(alg, [octet(2), K_c1, K_s1]));
 }
 
 /**

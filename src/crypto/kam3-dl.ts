@@ -77,7 +77,7 @@ export function dlServer(
   if (!checked.ok) return checked;
   const K_c1 = checked.value;
 
-  const t_1 = t1(alg, v.K_c1);
+  const t_1 = t1(alg, v.K_c1, backend.hash);
   const K_s1 = backend.modPow(group, (v.J * backend.modPow(group, K_c1, t_1, hashBits(alg))) % q, v.S_s1, group.bits);
   if (!(K_s1 > 1n && K_s1 < q - 1n)) {
     // RFC 8121 §3.2 and §5.2: reject, do not retry with another S_s1 (it points at a broken J).
@@ -85,7 +85,7 @@ export function dlServer(
   }
   const K_s1_octets = octets(K_s1, alg.elementLength);
 
-  const t_2 = t2(alg, v.K_c1, K_s1_octets);
+  const t_2 = t2(alg, v.K_c1, K_s1_octets, backend.hash);
   const base = (K_c1 * backend.powG(group, t_2, hashBits(alg))) % q;
   if (base === 1n) {
     // z would be 1 whatever S_s1 is; the client's exponent is then 0 and it refuses too (probability ~2^-256).

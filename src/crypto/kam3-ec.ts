@@ -11,10 +11,11 @@
 import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { fail, MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
-import { pureBackend, type KexBackend } from './backend.ts';
+import { pureBackend, type EcXOnly, type KexBackend } from './backend.ts';
 import { curveOf, multiplyBase, multiplySecret, pointsOf, squareRoot } from './ec-scalar-mult.ts';
 import { int, octets } from './encoding.ts';
 import { clientExponent, t1, t2 } from './kam3-common.ts';
+import { invertMod } from './modp.ts';
 
 type Point = WeierstrassPoint<bigint>;
 
@@ -41,8 +42,10 @@ function encodeAffine(alg: Algorithm, p: { x: bigint; y: bigint }): Uint8Array {
  * prime, x^3 + ax + b must be a square, and the parity selects y (y = 0 with parity 1 has no point; P-256
  * and P-521 have no point with y = 0 anyway). The result is an affine point, so never 0_E, and with
  * h = 1 every curve point is in the order-r group: §3.3's "[h] * K_c1' is not 0_E" holds.
+ * `lift` (a backend's square root, backend.ts EcXOnly) replaces the bigint one; its answer is checked like
+ * any other (assertValidity), so a wrong one cannot make an invalid point pass.
  */
-export function pointOf(alg: Algorithm, element: Uint8Array, what: string): Result<Point> {
+export function pointOf(alg: Algorithm, element: Uint8Array, what: string, lift?: EcXOnly['lift']): Result<Point> {
   const Point = ecCurve(alg);
   const Fp = Point.Fp;
   if (element.length !== alg.elementLength) {
@@ -54,9 +57,7 @@ export function pointOf(alg: Algorithm, element: Uint8Array, what: string): Resu
   if (x >= Fp.ORDER) {
     return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a curve point: x is not below the field prime`);
   }
-  const { a, b } = Point.CURVE();
-  const rhs = Fp.add(Fp.add(Fp.mul(Fp.sqr(x), x), Fp.mul(a, x)), b);
-  let y = squareRoot(curveOf(alg), rhs);
+  let y = lift ? lift(alg, x, Number(parity) as 0 | 1) : squareRoot(curveOf(alg), curveRhs(alg, x));
   if (y === undefined) return fail('ERR_MUTUAL_INVALID_ELEMENT', `${what} is not a curve point: no point has this x`);
   if ((y & 1n) !== parity) y = Fp.neg(y);
   if ((y & 1n) !== parity) {
@@ -96,33 +97,105 @@ export function ecKc1(alg: Algorithm, S_c1: bigint): Uint8Array {
  *   t_2 = INT(H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1)))
  *   z = P([S_s1] * (K_c1' + [t_2] * G))
  * `J` is the stored verifier point, already checked by the caller.
+ *
+ * `parity` given: S_s1 is a fresh uniformly random secret that this function may replace by r − S_s1, and
+ * `parity` a fresh random bit (kam3.ts serverKs1Random). With a backend that multiplies x-only
+ * ({@link signRandomised}) that takes three x-only multiplications by S_s1 instead of two full ones.
+ * Without `parity` the results are exactly those of S_s1 (the vectors fix S_s1).
  */
 export function ecServer(
   alg: Algorithm,
-  v: { K_c1: Uint8Array; J: Point; S_s1: bigint },
+  v: { K_c1: Uint8Array; J: Point; S_s1: bigint; parity?: 0 | 1 },
   backend: KexBackend = pureBackend,
 ): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
   const Point = ecCurve(alg);
   const r = Point.Fn.ORDER;
-  const checked = pointOf(alg, v.K_c1, 'kc1');
+  const checked = pointOf(alg, v.K_c1, 'kc1', backend.ecXOnly?.lift);
   if (!checked.ok) return checked;
   const K_c1 = checked.value;
 
-  const t_1 = t1(alg, v.K_c1);
+  const t_1 = t1(alg, v.K_c1, backend.hash);
   const t_1r = t_1 % r;
   const sum = t_1r === 0n ? v.J : v.J.add(backend.ecMultiply(alg, K_c1, t_1r, false));
-  const K_s1 = sum.is0() ? undefined : encodePoint(alg, backend.ecMultiply(alg, sum, v.S_s1, true));
-  if (!K_s1) {
+  if (sum.is0()) {
     // RFC 8121 §3.3 and §5.2: K_s1 = 0_E is rejected, not retried.
     return fail('ERR_MUTUAL_INVALID_ELEMENT', 'computed K_s1 is the point at infinity: exchange rejected (RFC 8121 §3.3)');
   }
-
-  const t_2 = t2(alg, v.K_c1, K_s1);
-  const t_2r = t_2 % r;
-  const base = t_2r === 0n ? K_c1 : K_c1.add(backend.ecMultiply(alg, Point.BASE, t_2r, false));
+  if (v.parity !== undefined && backend.ecXOnly) {
+    const fast = signRandomised(alg, { K_c1: v.K_c1, K_c1p: K_c1, sum, S: v.S_s1, parity: v.parity }, backend, backend.ecXOnly);
+    if (fast) return fast;
+  }
+  const K_s1 = encodePoint(alg, backend.ecMultiply(alg, sum, v.S_s1, true))!; // sum ≠ 0_E, 0 < S_s1 < r
+  const base = serverBase(alg, v.K_c1, K_c1, K_s1, backend);
   const z = base.is0() ? undefined : encodePoint(alg, backend.ecMultiply(alg, base, v.S_s1, true));
   if (!z) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: z is the point at infinity');
   return ok({ K_s1, z });
+}
+
+/** K_c1' + [t_2] * G, with t_2 = INT(H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1))). */
+function serverBase(alg: Algorithm, K_c1: Uint8Array, K_c1p: Point, K_s1: Uint8Array, backend: KexBackend): Point {
+  const Point = ecCurve(alg);
+  const t_2r = t2(alg, K_c1, K_s1, backend.hash) % Point.Fn.ORDER;
+  return t_2r === 0n ? K_c1p : K_c1p.add(backend.ecMultiply(alg, Point.BASE, t_2r, false));
+}
+
+/** f(x) = x^3 + ax + b: y^2 of the curve points with this x. */
+export function curveRhs(alg: Algorithm, x: bigint): bigint {
+  const Point = ecCurve(alg);
+  const Fp = Point.Fp;
+  const { a, b } = Point.CURVE();
+  return Fp.add(Fp.mul(Fp.add(Fp.sqr(x), a), x), b);
+}
+
+/**
+ * K_s1 and z from x-coordinates only, for a fresh uniform S = S_s1 in [1, r−1] and an independent random bit
+ * b = `parity`. Three x-only multiplications by S (the ECDH of src/server/native-backend.ts gives nothing else):
+ *
+ *   x_K = x([S]sum);  K_s1 = OCTETS(2·x_K + b), the point K = (x_K, y) with y ≡ b (mod 2)
+ *   base = K_c1' + [t_2]G for that K_s1;  x_Z = x([S]base);  x_+ = x([S](sum + base))
+ *
+ * K = ε[S]sum for the ε ∈ {+1, −1} that gives y the parity b, i.e. K = [S']sum with S' = S or r − S. S' is
+ * again uniform in [1, r−1], so K_s1 has the distribution of RFC 8121 §3.3: for any s in [1, r−1] the two
+ * points [s]sum and [r−s]sum = −[s]sum have ys y and p − y, of different parities (p odd, y ≠ 0), so for each
+ * b exactly one of s, r − s gives parity b; S' = s happens iff S ∈ {s, r − s} and [s]sum has parity b, so
+ * P(S' = s) = Σ_b ½ · [parity([s]sum) = b] · 2/(r−1) = 1/(r−1). The client's z is [S']base (it only sees
+ * K_s1 = [S']sum), so the server's must be too: z = εZ_S with Z_S = [S]base, of which we know x_Z only.
+ * K + εZ_S = ε[S](sum + base) has x = x_+; the other candidate gives K − εZ_S = ε[S](sum − base), whose x
+ * differs unless 2·[S]base = 0_E or 2·[S]sum = 0_E, impossible in a group of odd prime order. With y_K
+ * known (one square root, of a public value), the chord K, Z gives (y_Z − y_K)² = (x_+ + x_K + x_Z)(x_Z − x_K)²,
+ * linear in y_Z after expanding y_Z² = f(x_Z), y_K² = f(x_K):
+ *   2·y_K·y_Z = f(x_K) + f(x_Z) − (x_+ + x_K + x_Z)(x_Z − x_K)².
+ * Degenerate inputs (sum + base = 0_E, x_Z = x_K, a point the backend does not take, a y_Z that is not on the
+ * curve): undefined, and the caller runs the exact path with S, whose K_s1 was never sent.
+ */
+function signRandomised(
+  alg: Algorithm,
+  v: { K_c1: Uint8Array; K_c1p: Point; sum: Point; S: bigint; parity: 0 | 1 },
+  backend: KexBackend,
+  xo: NonNullable<KexBackend['ecXOnly']>,
+): Result<{ K_s1: Uint8Array; z: Uint8Array }> | undefined {
+  const Fp = ecCurve(alg).Fp;
+  return xo.withSecret(alg, v.S, (xOf) => {
+    const xK = xOf([v.sum])?.[0];
+    if (xK === undefined) return undefined;
+    const K_s1 = octets(2n * xK + BigInt(v.parity), alg.elementLength);
+    const base = serverBase(alg, v.K_c1, v.K_c1p, K_s1, backend);
+    if (base.is0()) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: z is the point at infinity');
+    const both = v.sum.add(base);
+    if (both.is0()) return undefined;
+    const xs = xOf([base, both]);
+    if (!xs) return undefined;
+    const [xZ, xPlus] = xs as [bigint, bigint];
+    if (xZ === xK) return undefined;
+    const yK = xo.lift(alg, xK, v.parity);
+    const inv = yK === undefined ? undefined : invertMod(Fp.add(yK, yK), Fp.ORDER); // K_s1 is public: no blinding
+    if (inv === undefined) return undefined;
+    const fZ = curveRhs(alg, xZ);
+    const d = Fp.sub(xZ, xK);
+    const yZ = Fp.mul(Fp.sub(Fp.add(curveRhs(alg, xK), fZ), Fp.mul(Fp.add(Fp.add(xPlus, xK), xZ), Fp.sqr(d))), inv);
+    if (!Fp.eql(Fp.sqr(yZ), fZ)) return undefined;
+    return ok({ K_s1, z: encodeAffine(alg, { x: xZ, y: yZ }) });
+  });
 }
 
 /**

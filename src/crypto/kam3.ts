@@ -7,13 +7,15 @@
  * (secrets, pi, the stored J, its own K_c1) are programming or configuration errors when wrong: they throw
  * MutualError ERR_MUTUAL_ARGUMENT.
  */
-import { type RandomSource, wipe } from '../bytes.ts';
+import { constantTimeEqual, type RandomSource, wipe } from '../bytes.ts';
 import { MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
 import { pureBackend, type KexBackend } from './backend.ts';
 import { int } from './encoding.ts';
 import { checkDlElement, dlClientZ, dlKc1, dlServer } from './kam3-dl.ts';
 import { ecClientZ, ecKc1, ecServer, pointOf } from './kam3-ec.ts';
+
+type EcPoint = Parameters<typeof ecServer>[1]['J'];
 
 function argError(message: string): MutualError {
   return new MutualError('ERR_MUTUAL_ARGUMENT', message);
@@ -74,15 +76,46 @@ export function checkElement(alg: Algorithm, element: Uint8Array, what: string):
 
 /**
  * The server's step (RFC 8121 §3.2 / §3.3): check the received K_c1, then compute OCTETS(K_s1) and
- * OCTETS(z) from the stored verifier J = OCTETS(J(pi)) and a fresh S_s1 in [1, r-1]. Fails (without
- * retrying) if K_s1 would be out of range / 0_E, as the RFC requires. An invalid stored J throws
- * ERR_MUTUAL_ARGUMENT: it is a broken verifier database, not a hostile client. `backend` does the big-number
- * work (backend.ts): pure by default; the server passes its node:crypto one.
+ * OCTETS(z) from the stored verifier J = OCTETS(J(pi)) and the given S_s1 in [1, r-1] — exactly these values
+ * (the vectors fix S_s1; a server uses {@link serverKs1Random}). Fails (without retrying) if K_s1 would be
+ * out of range / 0_E, as the RFC requires. An invalid stored J throws ERR_MUTUAL_ARGUMENT: it is a broken
+ * verifier database, not a hostile client. `backend` does the big-number work (backend.ts): pure by default.
  */
 export function serverKs1(
   alg: Algorithm,
   args: { K_c1: Uint8Array; J: Uint8Array; S_s1: bigint },
   backend: KexBackend = pureBackend,
+): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
+  return serverStep(alg, args, undefined, backend);
+}
+
+/**
+ * The server's step for a new exchange: S_s1 is drawn here, uniform in [1, r-1] from `random`. On the curves
+ * one more random bit lets a backend with x-only multiplication (backend.ts ecXOnly: node:crypto's ECDH)
+ * use r − S_s1 instead where that saves work — the same distribution of K_s1 and z (kam3-ec.ts ecServer).
+ */
+export function serverKs1Random(
+  alg: Algorithm,
+  args: { K_c1: Uint8Array; J: Uint8Array },
+  random: RandomSource,
+  backend: KexBackend = pureBackend,
+): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
+  const S_s1 = randomSecret(alg, random);
+  let parity: 0 | 1 | undefined;
+  if (alg.kind === 'ec') {
+    const bit = random(1);
+    if (!(bit instanceof Uint8Array) || bit.length !== 1) throw argError('random source returned no octet');
+    parity = (bit[0]! & 1) as 0 | 1;
+    wipe(bit);
+  }
+  return serverStep(alg, { ...args, S_s1 }, parity, backend);
+}
+
+function serverStep(
+  alg: Algorithm,
+  args: { K_c1: Uint8Array; J: Uint8Array; S_s1: bigint },
+  parity: 0 | 1 | undefined,
+  backend: KexBackend,
 ): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
   checkSecret(alg, args.S_s1, 1n, 'S_s1');
   checkOwnOctets(args.J, alg.elementLength, 'J');
@@ -91,9 +124,25 @@ export function serverKs1(
     if (!J.ok) throw argError(`stored verifier is invalid: ${J.error.message}`);
     return dlServer(alg, { K_c1: args.K_c1, J: J.value, S_s1: args.S_s1 }, backend);
   }
-  const J = pointOf(alg, args.J, 'J');
-  if (!J.ok) throw argError(`stored verifier is invalid: ${J.error.message}`);
-  return ecServer(alg, { K_c1: args.K_c1, J: J.value, S_s1: args.S_s1 }, backend);
+  const J = verifierPoint(alg, args.J, backend);
+  return ecServer(alg, { K_c1: args.K_c1, J, S_s1: args.S_s1, ...(parity === undefined ? {} : { parity }) }, backend);
+}
+
+/**
+ * Checked verifier points, by the array that holds the stored J: a server answers every exchange of a user
+ * with the same verifier entry, and checking J (a square root) was ~3% of a P-256 exchange. An entry holds
+ * a copy of the octets and serves only while the array still holds them (compared without early exit: J
+ * is a password verifier); it goes when the array does.
+ */
+const verifierPoints = new WeakMap<Uint8Array, { octets: Uint8Array; alg: Algorithm; point: EcPoint }>();
+
+function verifierPoint(alg: Algorithm, J: Uint8Array, backend: KexBackend): EcPoint {
+  const cached = verifierPoints.get(J);
+  if (cached && cached.alg === alg && constantTimeEqual(cached.octets, J)) return cached.point;
+  const checked = pointOf(alg, J, 'J', backend.ecXOnly?.lift);
+  if (!checked.ok) throw argError(`stored verifier is invalid: ${checked.error.message}`);
+  verifierPoints.set(J, { octets: J.slice(), alg, point: checked.value });
+  return checked.value;
 }
 
 /**

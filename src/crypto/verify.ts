@@ -7,7 +7,7 @@
  *
  * Both are carried at the hash's natural length, so the functions return the hash octets.
  */
-import { constantTimeEqual } from '../bytes.ts';
+import { constantTimeEqual, wipe } from '../bytes.ts';
 import { MutualError } from '../errors.ts';
 import { hashParts, type Algorithm, type PartsHash } from './algorithms.ts';
 import { octet, vi, vs } from './encoding.ts';
@@ -28,12 +28,54 @@ export interface VerifyInput {
  * the server (src/server/kex.ts), which computes two of them per request. Same octets either way.
  */
 function vk(alg: Algorithm, tag: 3 | 4, v: VerifyInput, hash: PartsHash): Uint8Array {
-  for (const [what, b] of [['K_c1', v.K_c1], ['K_s1', v.K_s1], ['z', v.z]] as const) {
-    if (!(b instanceof Uint8Array) || b.length !== alg.elementLength) {
-      throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected ${alg.elementLength} octets for ${what}, got ${b instanceof Uint8Array ? b.length : typeof b}`);
-    }
-  }
+  checkKeys(alg, v);
   return hash(alg, [octet(tag), v.K_c1, v.K_s1, v.z, vi(v.nc), vs(v.vh)]);
+}
+
+function checkKeys(alg: Algorithm, v: VerifyInput): void {
+  checkKey(alg, 'K_c1', v.K_c1);
+  checkKey(alg, 'K_s1', v.K_s1);
+  checkKey(alg, 'z', v.z);
+}
+
+function checkKey(alg: Algorithm, what: string, b: Uint8Array): void {
+  if (!(b instanceof Uint8Array) || b.length !== alg.elementLength) {
+    throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected ${alg.elementLength} octets for ${what}, got ${b instanceof Uint8Array ? b.length : typeof b}`);
+  }
+}
+
+/** A hash of one octet string with the algorithm's hash function (the server passes node:crypto's one-shot hash). */
+export type OneHash = (alg: Algorithm, message: Uint8Array) => Uint8Array;
+
+/**
+ * VK_c and VK_s of one request together, as the server needs them: the two hash inputs differ only in their
+ * first octet (4 for VK_c, 3 for VK_s), so the message is laid out once in one buffer and hashed twice by
+ * `hash`, then wiped (it holds z). Same octets as {@link computeVkc} / {@link computeVks}
+ * (test/crypto/verify.test.ts). Measured on the server's hot path (bench/server-decide.ts): two one-shot
+ * node:crypto hashes of one buffer cost about half of two incremental hashes fed six parts each.
+ */
+export function computeVkcVks(alg: Algorithm, v: VerifyInput, hash: OneHash): { vkc: Uint8Array; vks: Uint8Array } {
+  checkKeys(alg, v);
+  const nc = vi(v.nc);
+  const vhLength = vi(v.vh.length);
+  const e = alg.elementLength;
+  const message = new Uint8Array(1 + 3 * e + nc.length + vhLength.length + v.vh.length);
+  message.set(v.K_c1, 1);
+  message.set(v.K_s1, 1 + e);
+  message.set(v.z, 1 + 2 * e);
+  let at = 1 + 3 * e;
+  message.set(nc, at);
+  at += nc.length;
+  message.set(vhLength, at);
+  message.set(v.vh, at + vhLength.length);
+  try {
+    message[0] = 4;
+    const vkc = hash(alg, message);
+    message[0] = 3;
+    return { vkc, vks: hash(alg, message) };
+  } finally {
+    wipe(message);
+  }
 }
 
 /** VK_c (hash octets) — sent by the client in req-VFY-C as `vkc`. */

@@ -10,8 +10,8 @@
  * `reasonOf()` in ./syntax.ts extracts it.
  */
 import { MutualError, fail, ok, type Result } from '../errors.ts';
-import { getAlgorithm } from '../crypto/algorithms.ts';
-import { formatAuthParams, type AuthInfo, type Challenge, type ParamKind } from './syntax.ts';
+import { ALGORITHM_NAMES, getAlgorithm } from '../crypto/algorithms.ts';
+import { formatAuthParams, isHexFixed, type AuthInfo, type Challenge, type ParamKind } from './syntax.ts';
 
 export {
   formatAuthenticationControl,
@@ -93,8 +93,12 @@ export interface WireForm {
  * The one place where this layer learns about algorithms: crypto/algorithms.ts.
  */
 export function wireFormOf(algorithm: string): WireForm | undefined {
-  return getAlgorithm(algorithm);
+  // Every authenticated request asks twice (vkc in, vks out) with the canonical lower-case name: a lookup
+  // without getAlgorithm's case folding. Only the four names are kept, whatever peers send.
+  return CANONICAL.get(algorithm) ?? getAlgorithm(algorithm);
 }
+
+const CANONICAL = new Map<string, WireForm>(ALGORITHM_NAMES.map((name) => [name, getAlgorithm(name)!]));
 
 /** Characters of a value of `octets` octets in the given wire form (hex digits, or padded base64). */
 export function wireChars(wire: WireForm['wire'], octets: number): number {
@@ -128,7 +132,6 @@ function run<T>(f: () => T): Result<T> {
 // matching is linear.
 const EXTENSIVE_TOKEN = /^(?:[0-9A-Za-z][0-9A-Za-z_-]*|-[0-9A-Za-z][0-9A-Za-z_-]*(?:\.[0-9A-Za-z][0-9A-Za-z_-]*)+)$/;
 const INTEGER = /^(?:0|[1-9][0-9]*)$/;
-const HEX_FIXED = /^(?:[0-9a-fA-F]{2})+$/;
 const B64 = /^[A-Za-z0-9+/]*$/;
 const B64_VALUE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -217,7 +220,7 @@ class Fields {
   /** hex-fixed-number of any even length, lower-cased (sid). */
   hex(name: string): string {
     const v = this.get(name, true)!;
-    if (!HEX_FIXED.test(v)) reject('invalid-hex', `${name} must be an even number of hex digits, got ${show(v)}`);
+    if (!isHexFixed(v)) reject('invalid-hex', `${name} must be an even number of hex digits, got ${show(v)}`);
     return v.toLowerCase();
   }
 
@@ -227,13 +230,13 @@ class Fields {
     const form = wireFormOf(algorithm);
     if (!form) {
       // Unknown algorithm: only the generic forms can be checked (RFC 8120 §3.2.3).
-      if (!HEX_FIXED.test(v) && !isStrictBase64(v)) reject('invalid-encoding', `${name} is neither a hex- nor a base64-fixed-number`);
+      if (!isHexFixed(v) && !isStrictBase64(v)) reject('invalid-encoding', `${name} is neither a hex- nor a base64-fixed-number`);
       return v;
     }
     const octets = which === 'kex' ? form.elementLength : form.hashLength;
     const chars = wireChars(form.wire, octets);
     if (form.wire === 'hex') {
-      if (v.length !== chars || !HEX_FIXED.test(v)) reject('invalid-hex', `${name} must be ${chars} hex digits for ${algorithm}, got ${describe(v)}`);
+      if (v.length !== chars || !isHexFixed(v)) reject('invalid-hex', `${name} must be ${chars} hex digits for ${algorithm}, got ${describe(v)}`);
     } else if (v.length !== chars || base64Octets(v) !== octets) {
       // Same character count is not enough: 257 octets also take 344 characters (with one "=").
       reject('invalid-base64', `${name} must be ${octets} octets of padded base64 (${chars} characters) for ${algorithm}, got ${describe(v)}`);
@@ -372,7 +375,7 @@ function integerParam(name: string, n: number): Param {
 /** kc1/ks1/vkc/vks: the algorithm's wire type; for an unknown algorithm, from the value's shape. */
 function keyParam(name: string, value: string, algorithm: string | undefined): Param {
   const form = algorithm === undefined ? undefined : wireFormOf(algorithm);
-  const hex = form ? form.wire === 'hex' : HEX_FIXED.test(value);
+  const hex = form ? form.wire === 'hex' : isHexFixed(value);
   return [name, value, hex ? 'hex' : 'base64'];
 }
 

@@ -583,7 +583,16 @@ function extValue(s: string): string {
 }
 
 const INTEGER = /^(?:0|[1-9][0-9]*)$/;
-const HEX_FIXED = /^(?:[0-9a-fA-F]{2})+$/;
+const HEX_DIGITS = /^[0-9a-fA-F]+$/;
+
+/**
+ * Whether `v` is a hex-fixed-number (RFC 8120 §3.2.3): a non-empty, even number of hex digits. A length check
+ * and one character-class scan (a repeated two-digit group made the regular expression backtrack-capable and
+ * showed in the server's per-request profile).
+ */
+export function isHexFixed(v: string): boolean {
+  return v.length % 2 === 0 && HEX_DIGITS.test(v);
+}
 const BASE64_CHARS = /^[A-Za-z0-9+/]+={0,2}$/;
 
 function formatParam(name: string, value: string, kind: ParamKind): string {
@@ -597,7 +606,7 @@ function formatParam(name: string, value: string, kind: ParamKind): string {
       if (!INTEGER.test(value)) argument(`${name} must be an integer without sign or leading zeros, got ${JSON.stringify(value)}`);
       return `${name}=${value}`;
     case 'hex':
-      if (!HEX_FIXED.test(value)) argument(`${name} must be an even number of hex digits, got ${JSON.stringify(value)}`);
+      if (!isHexFixed(value)) argument(`${name} must be an even number of hex digits, got ${JSON.stringify(value)}`);
       return `${name}=${value}`;
     case 'base64':
       if (!BASE64_CHARS.test(value)) argument(`${name} must be base64, got ${JSON.stringify(value)}`);

@@ -205,6 +205,9 @@ interface Area {
   readonly init: (reason: string) => string;
 }
 
+/** Which responses an Authentication-Control value is for (RFC 8053 §4: each parameter has its own). */
+type ControlFor = 'initial' | 'failed' | 'success' | 'logout';
+
 export const DEFAULT_STATUS_PATH = '/.well-known/mutual-status';
 
 export function escapeHtml(s: string): string {
@@ -309,7 +312,7 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     return undefined;
   };
 
-  const controlHeader = (area: Area, which: 'initial' | 'failed' | 'success' | 'logout'): string | undefined => {
+  const formatControl = (area: Area, which: ControlFor): string | undefined => {
     const c = area.config.control ?? {};
     const v: AuthenticationControl = {};
     if (which === 'initial') {
@@ -329,8 +332,13 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     return formatAuthenticationControl('Mutual', { realm: area.space.realm, ...v });
   };
 
-  // Format every Authentication-Control value once now: a bad configured value fails at start-up.
-  for (const a of areas) for (const w of ['initial', 'failed', 'success', 'logout'] as const) controlHeader(a, w);
+  // Format every Authentication-Control value once now: a bad configured value fails at start-up, and
+  // requests (every authenticated one needs its 'success' value) only look them up.
+  const controls = new Map<Area, Record<ControlFor, string | undefined>>();
+  for (const a of areas) {
+    controls.set(a, { initial: formatControl(a, 'initial'), failed: formatControl(a, 'failed'), success: formatControl(a, 'success'), logout: formatControl(a, 'logout') });
+  }
+  const controlHeader = (area: Area, which: ControlFor): string | undefined => controls.get(area)![which];
 
   const body401 =
     options.unauthorizedBody ??
@@ -367,40 +375,43 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     }
   };
 
+  // The answers of decideArea, defined once here rather than as closures per request (each closure costs an
+  // allocation, and under tsx a name-keeping call, on the path of every authenticated request).
+
+  /** A normal request (no Mutual credentials) to the area. */
+  const unauthenticated = (area: Area, path: string, outcome: string): Decision => {
+    counters.initialChallenges++;
+    if (area.config.optional) {
+      // RFC 8053 §3: the page, with the 401-INIT challenge as Optional-WWW-Authenticate.
+      const headers: Array<[string, string]> = [['Optional-WWW-Authenticate', area.init('initial')]];
+      const control = controlHeader(area, 'initial');
+      if (control !== undefined) headers.push(['Authentication-Control', control]);
+      return { action: 'pass', headers, outcome: `${outcome}-optional` };
+    }
+    if ((area.config.logoutPaths ?? []).includes(path)) return { action: 'pass', headers: [], outcome: 'logout-unauthenticated' };
+    return respond401(area, area.init('initial'), 'initial', outcome, controlHeader(area, 'initial'));
+  };
+  /** 401-INIT (+): cannot be replaced by Optional-WWW-Authenticate (RFC 8120 §11 note 1). */
+  const invalid = (area: Area, why: string): RespondDecision => {
+    counters.invalidParameters++;
+    return respond401(area, area.init('invalid-parameters'), 'invalid-parameters', `invalid-parameters(${why})`, controlHeader(area, 'failed'));
+  };
+  const authFailed = (area: Area, why: string, sid: string, nc: number): Decision => {
+    counters.failedVerifications++;
+    return { ...respond401(area, area.init('auth-failed'), 'auth-failed', `auth-failed(${why})`, controlHeader(area, 'failed')), sid, nc };
+  };
+  const stale = (area: Area, why: string, sid: string, nc: number): Decision => {
+    counters.staleRejections++;
+    return { ...respond401(area, area.init('stale-session'), 'stale-session', `stale(${why})`), sid, nc };
+  };
+
   /** RFC 8120 §11 for one request to a protected area. */
   const decideArea = async (req: MutualRequest, area: Area, path: string): Promise<Decision> => {
     const space = area.space;
     const alg = space.alg;
 
-    // ---- normal request (no Mutual credentials)
-    const unauthenticated = (outcome: string): Decision => {
-      counters.initialChallenges++;
-      if (area.config.optional) {
-        // RFC 8053 §3: the page, with the 401-INIT challenge as Optional-WWW-Authenticate.
-        const headers: Array<[string, string]> = [['Optional-WWW-Authenticate', area.init('initial')]];
-        const control = controlHeader(area, 'initial');
-        if (control !== undefined) headers.push(['Authentication-Control', control]);
-        return { action: 'pass', headers, outcome: `${outcome}-optional` };
-      }
-      if ((area.config.logoutPaths ?? []).includes(path)) return { action: 'pass', headers: [], outcome: 'logout-unauthenticated' };
-      return respond401(area, area.init('initial'), 'initial', outcome, controlHeader(area, 'initial'));
-    };
-    // 401-INIT (+): cannot be replaced by Optional-WWW-Authenticate (RFC 8120 §11 note 1).
-    const invalid = (why: string): Decision => {
-      counters.invalidParameters++;
-      return respond401(area, area.init('invalid-parameters'), 'invalid-parameters', `invalid-parameters(${why})`, controlHeader(area, 'failed'));
-    };
-    const authFailed = (why: string, sid: string, nc: number): Decision => {
-      counters.failedVerifications++;
-      return { ...respond401(area, area.init('auth-failed'), 'auth-failed', `auth-failed(${why})`, controlHeader(area, 'failed')), sid, nc };
-    };
-    const stale = (why: string, sid: string, nc: number): Decision => {
-      counters.staleRejections++;
-      return { ...respond401(area, area.init('stale-session'), 'stale-session', `stale(${why})`), sid, nc };
-    };
-
     const authorization = headerOf(req.headers, 'authorization');
-    if (authorization === undefined) return unauthenticated('init');
+    if (authorization === undefined) return unauthenticated(area, path, 'init');
     if (authorization.length > maxAuthorization) {
       counters.badRequests++;
       return plain(400, 'Bad Request: the Authorization header field is too long\n', 'bad-request(authorization too long)');
@@ -412,10 +423,10 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     }
     const mutual = parsed.value.filter((c) => c.scheme.toLowerCase() === 'mutual');
     // Credentials of another scheme only: a normal request as far as Mutual is concerned.
-    if (mutual.length === 0) return unauthenticated('init');
-    if (mutual.length > 1) return invalid('several Mutual credentials');
+    if (mutual.length === 0) return unauthenticated(area, path, 'init');
+    if (mutual.length > 1) return invalid(area, 'several Mutual credentials');
     const msg = readCredentials(mutual[0]!);
-    if (!msg.ok) return invalid(msg.error.code);
+    if (!msg.ok) return invalid(area, msg.error.code);
     const m: KexC1Credentials | VfyCCredentials = msg.value;
 
     // ---- "If the authentication realm ... is not the expected realm, send a 401-INIT response."
@@ -428,22 +439,22 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
       }
       return respond401(area, area.init('initial'), 'initial', 'realm-mismatch', controlHeader(area, 'initial'));
     }
-    if (m.validation !== validation) return invalid(`validation ${m.validation}`);
+    if (m.validation !== validation) return invalid(area, `validation ${m.validation}`);
 
     if (m.kind === 'req-KEX-C1') {
       // ---- req-KEX-C1
       const kc1 = decodeFixedNumber(m.kc1, alg.wire, alg.elementLength, 'kc1');
-      if (!kc1.ok) return invalid('kc1 encoding');
+      if (!kc1.ok) return invalid(area, 'kc1 encoding');
       const entry = verifiers.lookup(space, m.user);
       if (!entry && unknownUsers === 'user-unknown') {
-        if (!kc1IsValid(alg, kc1.value)) return invalid('kc1 element');
+        if (!kc1IsValid(alg, kc1.value)) return invalid(area, 'kc1 element');
         counters.failedVerifications++;
         return respond401(area, area.init('user-unknown'), 'user-unknown', 'user-unknown', controlHeader(area, 'failed'));
       }
       const fake = !entry;
       // A fake session runs the same computation with a random verifier: same cost, K_s1 of valid form.
       const kex = serverKeyExchange(alg, kc1.value, entry ? entry.J : fakeVerifier(alg), random);
-      if (!kex.ok) return invalid('kc1 element');
+      if (!kex.ok) return invalid(area, 'kc1 element');
       const sid = await store.create({ space, user: m.user, fake, K_c1: kc1.value, K_s1: kex.value.K_s1, z: kex.value.z });
       counters.exchanges++;
       const challenge = formatKexS1({
@@ -465,9 +476,9 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     const sid = m.sid.toLowerCase();
     const nc = m.nc;
     const session = await store.lookup(sid, space);
-    if (!session) return stale('unknown sid', m.sid, nc);
+    if (!session) return stale(area, 'unknown sid', m.sid, nc);
     const vkc = decodeFixedNumber(m.vkc, alg.wire, alg.hashLength, 'vkc');
-    if (!vkc.ok) return { ...invalid('vkc encoding'), sid: m.sid, nc };
+    if (!vkc.ok) return { ...invalid(area, 'vkc encoding'), sid: m.sid, nc };
     // Fake sessions compute and compare too, so the time taken does not tell whether the user exists.
     const { vkcOk, vks } = Number.isSafeInteger(nc) ? confirmKeys(alg, session, nc, vh, vkc.value) : { vkcOk: false, vks: new Uint8Array(0) };
     const loggedOut = (area.config.logoutPaths ?? []).includes(path);
@@ -475,11 +486,11 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     switch (outcome.result) {
       case 'stale':
         if (outcome.why === 'duplicate') counters.duplicateNonces++;
-        return stale(outcome.why, m.sid, nc);
+        return stale(area, outcome.why, m.sid, nc);
       case 'rejected':
-        return authFailed('rejected session', m.sid, nc);
+        return authFailed(area, 'rejected session', m.sid, nc);
       case 'failed':
-        return authFailed(session.fake ? 'unknown user' : 'wrong vkc', m.sid, nc);
+        return authFailed(area, session.fake ? 'unknown user' : 'wrong vkc', m.sid, nc);
       case 'accepted':
         break;
     }

@@ -4,10 +4,10 @@
  * else in src/server reaches the crypto through this module, so a faster backend changes one file.
  */
 import type { Algorithm } from '../crypto/algorithms.ts';
-import { checkElement, clientKc1, randomSecret, serverKs1 } from '../crypto/kam3.ts';
-import { computeVkc, computeVks } from '../crypto/verify.ts';
+import { checkElement, clientKc1, randomSecret, serverKs1Random } from '../crypto/kam3.ts';
+import { computeVkc, computeVkcVks } from '../crypto/verify.ts';
 import { constantTimeEqual, type RandomSource } from '../bytes.ts';
-import { nativeBackend, nativeHash } from './native-backend.ts';
+import { nativeBackend, nativeHash, nativeOneHash } from './native-backend.ts';
 import type { Result } from '../errors.ts';
 
 export interface SessionKeys {
@@ -19,8 +19,9 @@ export interface SessionKeys {
 
 /** K_s1 and z for a received K_c1 and a stored verifier J, with a fresh S_s1 (invalid kc1 → error). */
 export function serverKeyExchange(alg: Algorithm, K_c1: Uint8Array, J: Uint8Array, random: RandomSource): Result<{ K_s1: Uint8Array; z: Uint8Array }> {
-  // node:crypto does the big-number work where it is native (native-backend.ts); same results as the pure path.
-  return serverKs1(alg, { K_c1, J, S_s1: randomSecret(alg, random) }, nativeBackend);
+  // node:crypto does the big-number work where it is native (native-backend.ts); same results as the pure
+  // path for the same S_s1 and sign (test/server/native-backend.test.ts).
+  return serverKs1Random(alg, { K_c1, J }, random, nativeBackend);
 }
 
 /** Whether kc1 is a valid group element (for the answers that do not run the exchange). */
@@ -42,9 +43,8 @@ export function confirmKeys(alg: Algorithm, keys: SessionKeys, nc: number, vh: U
   if (keys.z.length !== alg.elementLength || keys.K_c1.length !== alg.elementLength || keys.K_s1.length !== alg.elementLength) {
     return { vkcOk: false, vks: new Uint8Array(0) };
   }
-  const input = { K_c1: keys.K_c1, K_s1: keys.K_s1, z: keys.z, nc, vh };
-  const vkcOk = constantTimeEqual(receivedVkc, computeVkc(alg, input, nativeHash));
-  return { vkcOk, vks: computeVks(alg, input, nativeHash) };
+  const { vkc, vks } = computeVkcVks(alg, { K_c1: keys.K_c1, K_s1: keys.K_s1, z: keys.z, nc, vh }, nativeOneHash);
+  return { vkcOk: constantTimeEqual(receivedVkc, vkc), vks };
 }
 
 /** VK_c itself — only for the test-only phishing-server wrapper (misbehave.ts), which forges it. */

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../support/seeded-random.ts';
 import { bytesToHex, hexToBytes } from '../../src/bytes.ts';
 import { ALGORITHM_NAMES, getAlgorithm, hashParts } from '../../src/crypto/algorithms.ts';
 import { pureBackend } from '../../src/crypto/backend.ts';
@@ -14,19 +15,10 @@ import { dlGroup } from '../../src/crypto/kam3-dl.ts';
 import { ecCurve } from '../../src/crypto/kam3-ec.ts';
 import { MODP_2048, MODP_4096 } from '../../src/crypto/modp.ts';
 import { confirmKeys, expectedVkc } from '../../src/server/kex.ts';
-import { nativeBackend, nativeHash } from '../../src/server/native-backend.ts';
+import { nativeBackend, nativeHash, nativeOneHash } from '../../src/server/native-backend.ts';
 import { fixture, hexInt } from '../crypto/fixture.ts';
 
 const hex = (h: string): Uint8Array => hexToBytes(h)!;
-const seeded = (seed: Uint8Array) => {
-  let counter = 0;
-  return (n: number): Uint8Array => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = seed[(i + counter) % seed.length]! ^ ((counter * 131 + i * 7) & 0xff);
-    counter++;
-    return out;
-  };
-};
 
 describe('the vectors through the native backend', () => {
   it.each(fixture.kam3.map((v) => [v.id, v] as const))('%s', (_id, v) => {
@@ -45,7 +37,7 @@ describe('native and pure backends agree', () => {
     it(`serverKs1, ${name}, random K_c1, J and S_s1`, () => {
       fc.assert(
         fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
-          const random = seeded(seed);
+          const random = seededRandom(seed);
           const K_c1 = clientKc1(alg, randomSecret(alg, random));
           const J = clientKc1(alg, randomSecret(alg, random)); // any valid element serves as a verifier
           const S_s1 = randomSecret(alg, random);
@@ -128,6 +120,15 @@ describe('the server key confirmation (node:crypto hash) against the vectors', (
       const alg = getAlgorithm(name)!;
       fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }), (parts) => {
         expect(bytesToHex(nativeHash(alg, parts))).toBe(bytesToHex(hashParts(alg, parts)));
+      }), { numRuns: 50 });
+    }
+  });
+
+  it('nativeOneHash equals the pure hash of one message, for both hash functions', () => {
+    for (const name of ALGORITHM_NAMES) {
+      const alg = getAlgorithm(name)!;
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (message) => {
+        expect(bytesToHex(nativeOneHash(alg, message))).toBe(bytesToHex(hashParts(alg, [message])));
       }), { numRuns: 50 });
     }
   });
