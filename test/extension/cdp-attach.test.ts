@@ -1,5 +1,6 @@
 /**
- * Attaching a tab: Fetch interception, then Network enabled on every tab (not only HTTPS) so that the page's
+ * Attaching a tab: Fetch interception, prerendering turned off (a prerendered page's frame tree is not the
+ * tab's, so this session would not intercept it), then Network enabled on every tab (not only HTTPS) so that the page's
  * own service worker is bypassed and the HTTP cache disabled — both could otherwise answer the page with
  * responses the interceptor never checks (measured: the two commands act only while Network is enabled).
  */
@@ -15,7 +16,8 @@ function fakeChrome() {
       detach: async () => undefined,
       sendCommand: async (_t: Debuggee, method: string, params?: object) => {
         commands.push(params && 'bypass' in params ? `${method}(${String((params as { bypass: boolean }).bypass)})`
-          : params && 'cacheDisabled' in params ? `${method}(${String((params as { cacheDisabled: boolean }).cacheDisabled)})` : method);
+          : params && 'cacheDisabled' in params ? `${method}(${String((params as { cacheDisabled: boolean }).cacheDisabled)})`
+          : params && 'isAllowed' in params ? `${method}(${String((params as { isAllowed: boolean }).isAllowed)})` : method);
         if (method === 'Page.getFrameTree') return { frameTree: { frame: { id: 'main' } } };
         return {};
       },
@@ -28,12 +30,12 @@ function fakeChrome() {
 }
 
 describe('CDP attach', () => {
-  it('an HTTP tab too: Network enabled, service worker bypassed, cache disabled — before attach resolves', async () => {
+  it('an HTTP tab too: prerendering off, Network enabled, service worker bypassed, cache disabled — before attach resolves', async () => {
     const chrome = fakeChrome();
     const interceptor = new CdpFetchInterceptor(() => chrome.api);
     expect(await interceptor.attach(3, { network: false })).toBe(true);
     expect(chrome.commands).toEqual([
-      'attach', 'Fetch.enable', 'Page.enable', 'Page.getFrameTree', 'Network.enable',
+      'attach', 'Fetch.enable', 'Page.enable', 'Page.setPrerenderingAllowed(false)', 'Page.getFrameTree', 'Network.enable',
       'Network.setBypassServiceWorker(true)', 'Network.setCacheDisabled(true)',
     ]);
     expect(interceptor.networkEnabled(3)).toBe(true);

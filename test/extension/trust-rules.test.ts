@@ -273,7 +273,8 @@ describe('deciding fails closed (R1)', () => {
       ev('Fetch.requestPaused', { requestId: id, frameId: 'main', resourceType, request: { url, method: 'GET', headers: {} }, ...extra });
     const by = (id: string) => seen.find((r) => r.id === id)?.requester;
     const settle = () => new Promise((r) => setTimeout(r, 20));
-    // The tab shows E (loader L1) and navigates to M (loader L2): M's document commits.
+    // The tab shows E (loader L1) and navigates to M (loader L2): M's response is checked, its document commits.
+    paused('doc-m', 'Document', `${ORIGIN}/`, { networkId: 'L2', responseStatusCode: 200, responseHeaders: [] });
     ev('Page.frameNavigated', { frame: { id: 'main', loaderId: 'L2', url: `${ORIGIN}/`, securityOrigin: ORIGIN } });
     // E's pagehide: a keepalive fetch has no network id (no loader made it); a request E's loader made still
     // arrives after M's commit. Neither is M's; M's own request is.
@@ -298,11 +299,12 @@ describe('deciding fails closed (R1)', () => {
     expect(by('s')?.origin).toBe('null');
     expect(mayCarry(seen.find((r) => r.id === 's')!, ORIGIN)).toBe(false);
 
-    // The document M showed was checked at its response: never asked. A document whose response this adapter did
-    // not see (a worker restart) is asked once for its origin; one that answers 'null' is opaque.
-    expect(asked).toEqual([ORIGIN]); // L2, once
+    // The documents M showed were checked at their response: never asked. A document whose response this adapter
+    // did not see (loaded before it knew the tab, here restored from the back/forward cache) is asked once for its
+    // origin; one that answers 'null' is opaque.
+    expect(asked).toEqual([]);
     selfOrigin = 'null';
-    ev('Page.frameNavigated', { frame: { id: 'main', loaderId: 'L4', url: `${ORIGIN}/u2`, securityOrigin: ORIGIN } });
+    ev('Page.frameNavigated', { type: 'BackForwardCacheRestore', frame: { id: 'main', loaderId: 'L4', url: `${ORIGIN}/u2`, securityOrigin: ORIGIN } });
     ev('Network.requestWillBeSent', { requestId: 'n-u', loaderId: 'L4' });
     paused('u', 'Image', `${ORIGIN}/u.png`, { networkId: 'n-u' });
     ev('Network.requestWillBeSent', { requestId: 'n-u2', loaderId: 'L4' });
@@ -310,13 +312,78 @@ describe('deciding fails closed (R1)', () => {
     await settle();
     expect(by('u')?.origin).toBe('null');
     expect(by('u2')?.origin).toBe('null');
-    expect(asked).toEqual([ORIGIN, ORIGIN]);
+    expect(asked).toEqual([ORIGIN]); // L4, once
 
     expect(sandboxedByCsp([{ name: 'content-security-policy', value: 'sandbox' }])).toBe(true);
     expect(sandboxedByCsp([{ name: 'Content-Security-Policy', value: "img-src *, sandbox allow-scripts allow-forms" }])).toBe(true);
     expect(sandboxedByCsp([{ name: 'Content-Security-Policy', value: 'sandbox allow-scripts allow-same-origin' }])).toBe(false);
     expect(sandboxedByCsp([{ name: 'Content-Security-Policy-Report-Only', value: 'sandbox' }])).toBe(false);
     expect(sandboxedByCsp([{ name: 'Content-Security-Policy', value: "default-src 'self'" }])).toBe(false);
+  });
+});
+
+describe('a document served around the CDP interceptor (speculation-rules prefetch) is nobody\'s (R1, R2)', () => {
+  it('its requests carry no session; a tab that showed a checked document loads the page again through the interceptor', async () => {
+    const commands: string[] = [];
+    let top: object = { id: 'main', loaderId: 'L0', url: 'about:blank', securityOrigin: '://' };
+    const { emit, seen } = await cdpAdapter((method) => {
+      commands.push(method);
+      return method === 'Page.getFrameTree' ? { frameTree: { frame: top } } : {};
+    });
+    const nav = (loaderId: string, url: string, extra: Record<string, unknown> = {}, frame: Record<string, unknown> = {}) => {
+      top = { id: 'main', loaderId, url, securityOrigin: url.startsWith('http') ? new URL(url).origin : '://', ...frame };
+      emit('Page.frameNavigated', { frame: top, ...extra });
+    };
+    const paused = (id: string, resourceType: string, url: string, extra: Record<string, unknown>) =>
+      emit('Fetch.requestPaused', { requestId: id, frameId: 'main', resourceType, request: { url, method: 'GET', headers: {} }, ...extra });
+    const subresource = (id: string, loaderId: string) => {
+      emit('Network.requestWillBeSent', { requestId: `n-${id}`, loaderId });
+      paused(id, 'Fetch', `${ORIGIN}/api/${id}`, { networkId: `n-${id}` });
+    };
+    const by = (id: string) => seen.find((r) => r.id === id)!;
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    const reloads = () => commands.filter((m) => m === 'Page.reload').length;
+
+    // M's page, checked at its response (loader L1): its requests are M's.
+    paused('d1', 'Document', `${ORIGIN}/`, { networkId: 'L1', responseStatusCode: 200, responseHeaders: [] });
+    nav('L1', `${ORIGIN}/`);
+    subresource('a', 'L1');
+    await settle();
+    expect(by('a').requester).toEqual({ ...own, also: [] });
+    expect(reloads()).toBe(0);
+
+    // The next page commits (loader L2) with no response paused here: served from a prefetch. Its script's
+    // request is nobody's, and the tab is loaded again.
+    nav('L2', `${ORIGIN}/next`);
+    subresource('b', 'L2');
+    await settle();
+    expect(by('b').requester?.origin).toBe('null');
+    expect(mayCarry(by('b'), ORIGIN)).toBe(false);
+    expect(reloads()).toBe(1);
+
+    // Another unchecked commit right after: opaque too, but no second reload (the tab did not show a checked
+    // document) — a reload that somehow came around the interceptor again cannot loop.
+    nav('L3', `${ORIGIN}/again`);
+    subresource('c', 'L3');
+    await settle();
+    expect(by('c').requester?.origin).toBe('null');
+    expect(reloads()).toBe(1);
+
+    // Not a document served around the interceptor: an error page, an about:blank document, a page restored from
+    // the back/forward cache. None is marked, none reloads.
+    paused('d4', 'Document', `${ORIGIN}/ok`, { networkId: 'L4', responseStatusCode: 200, responseHeaders: [] });
+    nav('L4', `${ORIGIN}/ok`);
+    nav('L5', `${ORIGIN}/x`, {}, { unreachableUrl: `${ORIGIN}/x` });
+    paused('d6', 'Document', `${ORIGIN}/ok2`, { networkId: 'L6', responseStatusCode: 200, responseHeaders: [] });
+    nav('L6', `${ORIGIN}/ok2`);
+    nav('L7', 'about:blank');
+    paused('d8', 'Document', `${ORIGIN}/ok3`, { networkId: 'L8', responseStatusCode: 200, responseHeaders: [] });
+    nav('L8', `${ORIGIN}/ok3`);
+    nav('L1', `${ORIGIN}/`, { type: 'BackForwardCacheRestore' });
+    subresource('e', 'L1');
+    await settle();
+    expect(by('e').requester).toEqual({ ...own, also: [] });
+    expect(reloads()).toBe(1);
   });
 });
 

@@ -99,6 +99,8 @@ interface CdpFrame {
   loaderId?: unknown;
   url?: unknown;
   securityOrigin?: unknown;
+  /** Set on an error page: the URL that failed to load. */
+  unreachableUrl?: unknown;
 }
 
 interface CdpFrameTree {
@@ -160,7 +162,7 @@ export class CdpFetchInterceptor implements Interceptor {
         return;
       }
       const att = this.tabs.get(source.tabId);
-      if (att && typeof params === 'object' && params !== null) this.onPageEvent(att, method, params as Record<string, unknown>);
+      if (att && typeof params === 'object' && params !== null) this.onPageEvent(source.tabId, att, method, params as Record<string, unknown>);
     });
     dbg.onDetach.addListener((source, reason) => {
       if (source.tabId === undefined) return;
@@ -253,6 +255,10 @@ export class CdpFetchInterceptor implements Interceptor {
     this.tabs.set(tabId, att);
     // Page events keep the frame tree (who makes each request) current.
     await dbg.sendCommand({ tabId }, 'Page.enable').catch(() => undefined);
+    // A prerendered page loads in a frame tree of its own, which this tab's session does not intercept (CDP keeps
+    // this command for clients attached to a page rather than to the tab). Not observed here — Chromium 156
+    // headless never prerendered, debugger or not — so turned off on principle; accepted by Chromium 156 (measured).
+    await dbg.sendCommand({ tabId }, 'Page.setPrerenderingAllowed', { isAllowed: false }).catch(() => undefined);
     await this.refreshMainFrame(tabId, att);
     // Always, not only for HTTPS: the service-worker bypass and the disabled cache below need Network enabled.
     await this.enableNetwork(tabId);
@@ -287,9 +293,24 @@ export class CdpFetchInterceptor implements Interceptor {
     att.frames.set(f.id, info);
   }
 
-  private onPageEvent(att: TabAttachment, method: string, p: Record<string, unknown>): void {
+  private onPageEvent(tabId: number, att: TabAttachment, method: string, p: Record<string, unknown>): void {
     if (method === 'Page.frameNavigated' && typeof p.frame === 'object' && p.frame !== null) {
-      this.recordFrame(att, p.frame as CdpFrame);
+      const f = p.frame as CdpFrame;
+      let reload = false;
+      if (this.committedAround(att, f, p.type)) {
+        // A document of a web origin committed in this tab, yet its response never paused here: Chromium served
+        // it from a speculation-rules prefetch (measured: the prefetch and the navigation it serves bypass a tab's
+        // Fetch session — docs/browser-notes.md). Nobody checked it, so it is nobody's (opaque): its requests
+        // carry no Authorization (R1). If the tab showed a checked document until now, load the page again,
+        // through the interceptor (a reload is never served from a prefetch): the user gets the checked page
+        // instead of whatever answered the unchecked request.
+        const previous = att.mainFrameId === undefined ? undefined : att.frames.get(att.mainFrameId)?.loaderId;
+        remember(att.documents, f.loaderId as string, true);
+        const main = typeof f.parentId !== 'string';
+        reload = main && previous !== undefined && att.documents.get(previous) === false;
+      }
+      this.recordFrame(att, f);
+      if (reload) void this.reloadChecked(tabId, f.loaderId as string);
     } else if (method === 'Page.frameAttached' && typeof p.frameId === 'string') {
       const info: FrameInfo = {};
       if (typeof p.parentFrameId === 'string') info.parentId = p.parentFrameId;
@@ -299,6 +320,33 @@ export class CdpFetchInterceptor implements Interceptor {
     } else if (method === 'Network.requestWillBeSent' && typeof p.requestId === 'string' && typeof p.loaderId === 'string') {
       remember(att.loaderOf, p.requestId, p.loaderId);
     }
+  }
+
+  /**
+   * Reload the tab while it still shows the unchecked document `loader`. Measured: right at its commit the
+   * session answers "Not attached to an active page" for a while (the tab's page is being swapped), so retry.
+   */
+  private async reloadChecked(tabId: number, loader: string): Promise<void> {
+    for (let i = 0; i < 40; i++) {
+      const att = this.tabs.get(tabId);
+      const main = att?.mainFrameId === undefined ? undefined : att.frames.get(att.mainFrameId);
+      if (main?.loaderId !== loader) return; // gone: detached, or the tab navigated on
+      const ok = await this.api().debugger.sendCommand({ tabId }, 'Page.reload', { ignoreCache: true }).then(() => true, () => false);
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /**
+   * Did this commit bring a document whose response never paused here? Only for a new document (not one restored
+   * from the back/forward cache, loaded earlier), of an http(s) URL (about:blank, srcdoc, data: and blob:
+   * documents never have a response of their own), not an error page, and only while Network is enabled (the
+   * navigation's network id, which names the document, comes from it).
+   */
+  private committedAround(att: TabAttachment, f: CdpFrame, type: unknown): boolean {
+    if (!att.network || type === 'BackForwardCacheRestore' || typeof f.loaderId !== 'string') return false;
+    if (typeof f.url !== 'string' || !/^https?:/i.test(f.url) || f.unreachableUrl !== undefined) return false;
+    return !att.documents.has(f.loaderId);
   }
 
   /**
