@@ -74,22 +74,18 @@ describe.each(e2eBrowsers())('%s', (browserName) => {
       expect(phrase.value?.phrase).toMatch(/\S/);
       await until(b, async () => (await b.indicatorText(page)).includes(phrase.value!.phrase), 'the indicator with the phrase', 10_000);
       expect(await page.evaluate((p) => document.documentElement.outerHTML.includes(p) || (window as unknown as { find(s: string): boolean }).find(p), phrase.value!.phrase)).toBe(false);
+
+      if (area.slug === 'p256') {
+        // The toolbar keeps "verified" across reloads: each commit clears the tab's toolbar values, and the
+        // background applies the state again at the commit and when the load completes.
+        for (let i = 0; i < 3; i++) {
+          await page.reload();
+          expect(await galleryComplete(page)).toBe('38 of 38 images loaded');
+          await until(b, async () => (await b.badge(tabId)) === '\u2713', `"verified" in the toolbar after load ${i + 1}`, 10_000);
+          expect((await tabStatus(b, tabId)).state).toBe('verified');
+        }
+      }
       await page.close();
     });
   }
-
-  test('the toolbar keeps "verified" across reloads (each commit clears the tab\'s toolbar values)', async () => {
-    const page = await b.newPage();
-    await page.goto(`${server.url}/p256/gallery.html`);
-    const tabId = await b.tabIdOf(page);
-    for (let i = 0; i < 3; i++) {
-      await page.reload();
-      expect(await galleryComplete(page)).toBe('38 of 38 images loaded');
-      await until(b, async () => (await b.badge(tabId)) === '\u2713', `"verified" in the toolbar after reload ${i + 1}`, 10_000);
-      expect((await tabStatus(b, tabId)).state).toBe('verified');
-    }
-    await page.goto(`${server.url}/p256/`);
-    await until(b, async () => (await b.badge(tabId)) === '\u2713', '"verified" in the toolbar after a navigation', 10_000);
-    await page.close();
-  });
 });
