@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { GALLERY_SCRIPT, makePng, makeSvg } from '../src/server/demo-site.ts';
-import { appendVerifier, makeVerifier } from '../src/server/verifier-file.ts';
 import {
-  duplicateNonces, galleryComplete, launch, logIn, PASSWORD, requestLog, serverStatus, startMutual, tabStatus, type Browser, type MutualServer,
+  duplicateNonces, galleryComplete, launch, logIn, PASSWORD, requestLog, serverStatus, shopVerifiers, startMutual, tabStatus, type Browser,
+  type MutualServer,
 } from './support/harness.ts';
 
 const IMAGES = 38;
@@ -62,11 +62,7 @@ beforeAll(async () => {
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
   const origin = `http://127.0.0.1:${port}`;
-  const file = join(dir, 'users.verifiers');
-  const v = await makeVerifier({ algorithm: 'iso-kam3-ec-p256-sha256', authScope: origin, realm: 'shop', username: 'alice', password: PASSWORD });
-  if (!v.ok) throw v.error;
-  const w = await appendVerifier(file, v.value);
-  if (!w.ok) throw w.error;
+  const file = await shopVerifiers(dir, origin);
   proxy = await startMutual('proxy', [
     '--listen', `127.0.0.1:${port}`, '--upstream', upstreamUrl, '--realm', 'shop', '--algorithm', 'iso-kam3-ec-p256-sha256',
     '--verifiers', file, '--paths', '/account/',

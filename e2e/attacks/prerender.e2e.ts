@@ -23,10 +23,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { appendVerifier, makeVerifier } from '../../src/server/verifier-file.ts';
 import { logIn, tabStatus, until } from '../support/both.ts';
 import { e2eBrowsers, launchBrowser, type E2EBrowser, type WebPage } from '../support/browsers.ts';
-import { PASSWORD, startMutual, type MutualServer } from '../support/harness.ts';
+import { PASSWORD, shopVerifiers, startMutual, type MutualServer } from '../support/harness.ts';
 
 const RUN = e2eBrowsers().includes('chromium');
 const FORGED = 'FORGED: your session expired, re-enter your password at evil.example';
@@ -122,11 +121,7 @@ describe.runIf(RUN)('chromium', () => {
     const frontPort = await listen(front);
     await close(front);
     origin = `http://127.0.0.1:${frontPort}`;
-    const file = join(dir, 'users.verifiers');
-    const v = await makeVerifier({ algorithm: 'iso-kam3-ec-p256-sha256', authScope: origin, realm: 'shop', username: 'alice', password: PASSWORD });
-    if (!v.ok) throw v.error;
-    const w = await appendVerifier(file, v.value);
-    if (!w.ok) throw w.error;
+    const file = await shopVerifiers(dir, origin);
     proxy = await startMutual('proxy', [
       '--listen', '127.0.0.1:0', '--origin', origin, '--upstream', `http://127.0.0.1:${upstreamPort}`, '--realm', 'shop',
       '--algorithm', 'iso-kam3-ec-p256-sha256', '--verifiers', file, '--paths', '/account/',

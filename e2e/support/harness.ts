@@ -350,3 +350,17 @@ export async function stopServiceWorker(b: Browser): Promise<void> {
     await cdp.detach().catch(() => undefined);
   }
 }
+
+/**
+ * A verifier file in `dir` holding alice's P-256 verifier (password {@link PASSWORD}) for realm "shop" at
+ * `origin`: what the proxy e2e tests put behind `mutual proxy`. Returns the file's path.
+ */
+export async function shopVerifiers(dir: string, origin: string): Promise<string> {
+  const { appendVerifier, makeVerifier } = await import('../../src/server/verifier-file.ts');
+  const file = join(dir, 'users.verifiers');
+  const v = await makeVerifier({ algorithm: 'iso-kam3-ec-p256-sha256', authScope: origin, realm: 'shop', username: 'alice', password: PASSWORD });
+  if (!v.ok) throw v.error;
+  const w = await appendVerifier(file, v.value);
+  if (!w.ok) throw w.error;
+  return file;
+}
