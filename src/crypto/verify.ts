@@ -7,7 +7,7 @@
  *
  * Both are carried at the hash's natural length, so the functions return the hash octets.
  */
-import { constantTimeEqual, wipe } from '../bytes.ts';
+import { concatBytes, constantTimeEqual, wipe } from '../bytes.ts';
 import { MutualError } from '../errors.ts';
 import { hashParts, type Algorithm, type PartsHash } from './algorithms.ts';
 import { octet, vi, vs } from './encoding.ts';
@@ -29,7 +29,12 @@ export interface VerifyInput {
  */
 function vk(alg: Algorithm, tag: 3 | 4, v: VerifyInput, hash: PartsHash): Uint8Array {
   checkKeys(alg, v);
-  return hash(alg, [octet(tag), v.K_c1, v.K_s1, v.z, vi(v.nc), vs(v.vh)]);
+  return hash(alg, vkParts(tag, v));
+}
+
+/** The hash input of VK_c (tag 4) and VK_s (tag 3), in parts: octet(tag) | K_c1 | K_s1 | z | VI(nc) | VS(vh). */
+function vkParts(tag: 3 | 4, v: VerifyInput): Uint8Array[] {
+  return [octet(tag), v.K_c1, v.K_s1, v.z, vi(v.nc), vs(v.vh)];
 }
 
 function checkKeys(alg: Algorithm, v: VerifyInput): void {
@@ -56,20 +61,8 @@ export type OneHash = (alg: Algorithm, message: Uint8Array) => Uint8Array;
  */
 export function computeVkcVks(alg: Algorithm, v: VerifyInput, hash: OneHash): { vkc: Uint8Array; vks: Uint8Array } {
   checkKeys(alg, v);
-  const nc = vi(v.nc);
-  const vhLength = vi(v.vh.length);
-  const e = alg.elementLength;
-  const message = new Uint8Array(1 + 3 * e + nc.length + vhLength.length + v.vh.length);
-  message.set(v.K_c1, 1);
-  message.set(v.K_s1, 1 + e);
-  message.set(v.z, 1 + 2 * e);
-  let at = 1 + 3 * e;
-  message.set(nc, at);
-  at += nc.length;
-  message.set(vhLength, at);
-  message.set(v.vh, at + vhLength.length);
+  const message = concatBytes(...vkParts(4, v));
   try {
-    message[0] = 4;
     const vkc = hash(alg, message);
     message[0] = 3;
     return { vkc, vks: hash(alg, message) };
