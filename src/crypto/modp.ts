@@ -368,13 +368,16 @@ export function invertMod(x: bigint, m: bigint): bigint | undefined {
  * (which follows its input) tells nothing about x. For secret x: the client exponent's divisor, which
  * carries pi (kam3-common.ts), and the curve code's Z coordinates (ec-scalar-mult.ts). x may be negative
  * or ≥ m (reduced first). Undefined if x ≡ 0 mod m; throws if m is not prime (no inverse of x·b).
+ * `blind`: a random b in [1, m−1] the caller keeps itself (the server's reused factors, native-backend.ts);
+ * by default a fresh one is drawn.
  */
-export function invertBlinded(x: bigint, m: bigint): bigint | undefined {
+export function invertBlinded(x: bigint, m: bigint, blind?: bigint): bigint | undefined {
   x %= m;
   if (x < 0n) x += m;
   if (x === 0n) return undefined;
+  let b = blind ?? 0n;
+  if (b <= 0n || b >= m) b = 0n;
   const len = Math.ceil(m.toString(2).length / 8) + 16;
-  let b = 0n;
   while (b === 0n) {
     const bytes = webRandom(len);
     b = int(bytes) % m; // 128 extra bits: the bias is below 2^-128

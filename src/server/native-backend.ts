@@ -29,7 +29,7 @@ import type { OneHash } from '../crypto/verify.ts';
 import { pureBackend, type CurvePoint, type EcXOnly, type KexBackend } from '../crypto/backend.ts';
 import { int, octets } from '../crypto/encoding.ts';
 import { curveRhs, ecCurve } from '../crypto/kam3-ec.ts';
-import { invertMod, type ModpGroup } from '../crypto/modp.ts';
+import { invertBlinded, type ModpGroup } from '../crypto/modp.ts';
 
 type CurvePointCons = ReturnType<typeof ecCurve>;
 
@@ -88,9 +88,7 @@ type Affine = { x: bigint; y: bigint };
 const blinding = new Map<bigint, { b: bigint; uses: number }>();
 
 function invertBlindedFast(x: bigint, p: bigint): bigint | undefined {
-  x %= p;
-  if (x < 0n) x += p;
-  if (x === 0n) return undefined;
+  if (x % p === 0n) return undefined; // no inverse, and no use of the factor
   let f = blinding.get(p);
   if (!f || f.uses >= 32) {
     const bytes = randomBytes(Math.ceil(p.toString(16).length / 2) + 16);
@@ -103,8 +101,7 @@ function invertBlindedFast(x: bigint, p: bigint): bigint | undefined {
   const b = f.b;
   f.b = (b * b) % p || 1n;
   f.uses++;
-  const inverse = invertMod((x * b) % p, p)!; // x·b ≢ 0 mod the prime p
-  return (inverse * b) % p;
+  return invertBlinded(x, p, b);
 }
 
 /**
