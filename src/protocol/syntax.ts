@@ -466,7 +466,74 @@ function guarded<T>(input: unknown, run: (sc: Scanner) => T): Result<T> {
  * `invalid` list. The error message starts with the reason word (`expected-comma: …`).
  */
 export function parseChallenges(fieldValue: string): Result<Challenge[]> {
+  if (typeof fieldValue === 'string') {
+    const simple = simpleChallenge(fieldValue);
+    if (simple !== undefined) return ok([simple]);
+  }
+  return fullScan(fieldValue);
+}
+
+/** {@link parseChallenges} by the full scanner alone (the tests hold {@link simpleChallenge} to it). */
+export function fullScan(fieldValue: string): Result<Challenge[]> {
   return guarded(fieldValue, (sc) => scanChallenges(sc, mutualOnly));
+}
+
+const isNameChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
+
+/**
+ * The shape nearly every field takes — one challenge as this project's client and server (and the RFC's
+ * examples) write it: `scheme 1*SP`, then `name=value` pairs joined by OWS "," OWS, names in lower-case
+ * letters, digits and "-", each once, values unquoted (value characters, then any "=") or quoted printable
+ * ASCII without a backslash. For such a field this returns the challenge {@link fullScan} gives, in one pass
+ * and without the scanner's bookkeeping (a server parses one per authenticated request); for anything else
+ * (escapes, non-ASCII, `name*=`, duplicates, empty list elements, token68, several challenges, errors)
+ * undefined, and the full scanner decides. test/protocol/syntax-simple.test.ts compares the two on generated
+ * and mutated fields.
+ */
+export function simpleChallenge(s: string): Challenge | undefined {
+  const n = s.length;
+  if (n > MAX_FIELD_LENGTH) return undefined;
+  let i = 0;
+  while (i < n && is(s.charCodeAt(i), C_TCHAR)) i++;
+  const schemeEnd = i;
+  if (schemeEnd === 0) return undefined;
+  while (i < n && is(s.charCodeAt(i), C_OWS)) i++;
+  if (i === schemeEnd || i === n) return undefined;
+  const params = Object.create(null) as Record<string, string>;
+  let count = 0;
+  for (;;) {
+    const nameAt = i;
+    while (i < n && isNameChar(s.charCodeAt(i))) i++;
+    if (i === nameAt || i === n || s.charCodeAt(i) !== EQ) return undefined;
+    const name = s.slice(nameAt, i);
+    if (params[name] !== undefined || ++count > MAX_PARAMETERS) return undefined;
+    i++; // "="
+    let value: string;
+    if (i < n && s.charCodeAt(i) === DQUOTE) {
+      const open = ++i;
+      for (;;) {
+        if (i === n) return undefined;
+        const c = s.charCodeAt(i);
+        if (c === DQUOTE) break;
+        if (c < 0x20 || c > 0x7e || c === BACKSLASH) return undefined;
+        i++;
+      }
+      value = s.slice(open, i);
+      i++; // closing quote
+    } else {
+      const start = i;
+      while (i < n && is(s.charCodeAt(i), C_VALUE)) i++;
+      if (i === start) return undefined;
+      while (i < n && s.charCodeAt(i) === EQ) i++;
+      value = s.slice(start, i);
+    }
+    params[name] = value;
+    while (i < n && is(s.charCodeAt(i), C_OWS)) i++;
+    if (i === n) return { scheme: s.slice(0, schemeEnd), params };
+    if (s.charCodeAt(i) !== COMMA) return undefined;
+    i++;
+    while (i < n && is(s.charCodeAt(i), C_OWS)) i++;
+  }
 }
 
 /** Internal: challenge-list grammar with RFC 8053 §4.1 rules for every entry (Authentication-Control). */
