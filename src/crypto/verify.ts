@@ -7,10 +7,10 @@
  *
  * Both are carried at the hash's natural length, so the functions return the hash octets.
  */
-import { concatBytes, constantTimeEqual, wipe } from '../bytes.ts';
+import { constantTimeEqual, wipe } from '../bytes.ts';
 import { MutualError } from '../errors.ts';
 import { hashParts, type Algorithm, type PartsHash } from './algorithms.ts';
-import { octet, vi, vs } from './encoding.ts';
+import { vi } from './encoding.ts';
 
 export interface VerifyInput {
   K_c1: Uint8Array;
@@ -29,12 +29,34 @@ export interface VerifyInput {
  */
 function vk(alg: Algorithm, tag: 3 | 4, v: VerifyInput, hash: PartsHash): Uint8Array {
   checkKeys(alg, v);
-  return hash(alg, vkParts(tag, v));
+  const message = vkMessage(tag, v);
+  try {
+    return hash(alg, [message]);
+  } finally {
+    wipe(message);
+  }
 }
 
-/** The hash input of VK_c (tag 4) and VK_s (tag 3), in parts: octet(tag) | K_c1 | K_s1 | z | VI(nc) | VS(vh). */
-function vkParts(tag: 3 | 4, v: VerifyInput): Uint8Array[] {
-  return [octet(tag), v.K_c1, v.K_s1, v.z, vi(v.nc), vs(v.vh)];
+/**
+ * The hash input of VK_c (tag 4) and VK_s (tag 3), octet(tag) | OCTETS(K_c1) | OCTETS(K_s1) | OCTETS(z) |
+ * VI(nc) | VS(vh), laid out in one new buffer (it holds z: the callers wipe it). Written in place rather
+ * than concatenated from encoded parts: the server builds one per authenticated request.
+ */
+function vkMessage(tag: 3 | 4, v: VerifyInput): Uint8Array {
+  const nc = vi(v.nc);
+  const vhLength = vi(v.vh.length);
+  const L = v.K_c1.length;
+  const message = new Uint8Array(1 + 3 * L + nc.length + vhLength.length + v.vh.length);
+  message[0] = tag;
+  message.set(v.K_c1, 1);
+  message.set(v.K_s1, 1 + L);
+  message.set(v.z, 1 + 2 * L);
+  let o = 1 + 3 * L;
+  message.set(nc, o);
+  o += nc.length;
+  message.set(vhLength, o);
+  message.set(v.vh, o + vhLength.length);
+  return message;
 }
 
 function checkKeys(alg: Algorithm, v: VerifyInput): void {
@@ -61,7 +83,7 @@ export type OneHash = (alg: Algorithm, message: Uint8Array) => Uint8Array;
  */
 export function computeVkcVks(alg: Algorithm, v: VerifyInput, hash: OneHash): { vkc: Uint8Array; vks: Uint8Array } {
   checkKeys(alg, v);
-  const message = concatBytes(...vkParts(4, v));
+  const message = vkMessage(4, v);
   try {
     const vkc = hash(alg, message);
     message[0] = 3;

@@ -425,6 +425,12 @@ export function formatVfyC(m: Omit<VfyCCredentials, 'kind'>): string {
  * `algorithm` when given, else from the value's shape (the four algorithms' base64 values always end in "=").
  */
 export function formatVfyS(m: Omit<VfySInfo, 'kind'>, form: 'mutual' | 'bare' = 'mutual', algorithm?: string): string {
+  const wire = algorithm === undefined ? undefined : wireFormOf(algorithm)?.wire;
+  if (form === 'mutual' && wire !== undefined && isHexFixed(m.sid) && (wire === 'hex' ? isHexFixed(m.vks) : isStrictBase64(m.vks))) {
+    // What formatAuthParams writes for these checked values (test/protocol/messages.test.ts compares the two),
+    // without its general machinery: a server formats one per authenticated request.
+    return `Mutual version=1, sid=${m.sid}, vks=${wire === 'hex' ? m.vks : `"${m.vks}"`}`;
+  }
   return formatAuthParams(form === 'mutual' ? 'Mutual' : null, [
     ['version', '1', 'token'],
     ['sid', m.sid, 'hex'],

@@ -25,7 +25,8 @@ import {
   type VfyCCredentials,
   type VfySInfo,
 } from '../../src/protocol/messages.ts';
-import { parseAuthenticationInfo, parseChallenges, reasonOf, type Challenge } from '../../src/protocol/syntax.ts';
+import { formatAuthParams, parseAuthenticationInfo, parseChallenges, reasonOf, type Challenge } from '../../src/protocol/syntax.ts';
+import { ALGORITHM_NAMES, getAlgorithm } from '../../src/crypto/algorithms.ts';
 import type { Result } from '../../src/errors.ts';
 import { vectors } from '../fixtures/vectors.ts';
 
@@ -396,6 +397,24 @@ describe('message rules beyond the vectors', () => {
   it('formatVfyS takes the wire type from the algorithm when given', () => {
     expect(formatVfyS({ sid: 'ab', vks: 'abcd' }, 'bare', 'iso-kam3-dl-2048-sha256')).toBe('version=1, sid=ab, vks="abcd"');
     expect(formatVfyS({ sid: 'ab', vks: 'abcd' }, 'bare')).toBe('version=1, sid=ab, vks=abcd');
+  });
+
+  it('formatVfyS writes what formatAuthParams writes, for every algorithm and for odd values', () => {
+    const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 73 + seed * 31) & 0xff);
+    for (const algorithm of ALGORITHM_NAMES) {
+      const alg = getAlgorithm(algorithm)!;
+      for (let seed = 0; seed < 50; seed++) {
+        const sid = Buffer.from(bytes(16, seed)).toString('hex');
+        const vks = alg.wire === 'hex' ? Buffer.from(bytes(alg.hashLength, seed)).toString('hex') : Buffer.from(bytes(alg.hashLength, seed)).toString('base64');
+        const general = formatAuthParams('Mutual', [['version', '1', 'token'], ['sid', sid, 'hex'], ['vks', vks, alg.wire === 'hex' ? 'hex' : 'base64']]);
+        expect(formatVfyS({ sid, vks }, 'mutual', algorithm)).toBe(general);
+        expect(parseAuthenticationInfo(general)).toEqual(parseAuthenticationInfo(formatVfyS({ sid, vks }, 'mutual', algorithm)));
+      }
+    }
+    // Values outside the canonical forms still go through the general formatter (and its argument checks).
+    expect(formatVfyS({ sid: 'AB', vks: 'abcd' }, 'mutual', 'iso-kam3-dl-2048-sha256')).toBe('Mutual version=1, sid=AB, vks="abcd"');
+    expect(() => formatVfyS({ sid: 'a', vks: 'ab'.repeat(32) }, 'mutual', 'iso-kam3-ec-p256-sha256')).toThrow(MutualError);
+    expect(() => formatVfyS({ sid: 'ab', vks: 'zz'.repeat(32) }, 'mutual', 'iso-kam3-ec-p256-sha256')).toThrow(MutualError);
   });
 });
 
