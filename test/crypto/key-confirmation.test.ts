@@ -2,7 +2,7 @@
  * computeVkcVks (src/crypto/verify.ts): VK_c and VK_s from one message buffer whose first octet is switched
  * between the two hashes must give the octets of the part-by-part formula (computeVkc / computeVks) for every
  * algorithm (both hash sizes), nonce numbers whose VI() takes 1 to 8 octets, and vh of VI-length 1 and 2;
- * and the buffer that held z must be wiped afterwards.
+ * and the buffer that held z (shared, or a new one for a long vh) must be wiped afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,8 @@ describe('computeVkcVks', () => {
     const alg = getAlgorithm(name)!;
     for (let round = 0; round < 5; round++) {
       const keys = randomKeys(alg);
-      for (const vh of [new Uint8Array(0), new TextEncoder().encode('https://example.com:443'), new Uint8Array(randomBytes(200))]) {
+      // The last vh does not fit verify.ts's shared message buffer: that message is a new one.
+        for (const vh of [new Uint8Array(0), new TextEncoder().encode('https://example.com:443'), new Uint8Array(randomBytes(200)), new Uint8Array(randomBytes(2000))]) {
         for (const nc of [...NCS, 1 + Math.floor(Math.random() * 1e9)]) {
           const v = { ...keys, nc, vh };
           const both = computeVkcVks(alg, v, nobleOne);
@@ -67,6 +68,11 @@ describe('computeVkcVks', () => {
       throw new Error('hash failed');
     })).toThrow('hash failed');
     expect(held!.every((b) => b === 0)).toBe(true);
+    // A message too long for the shared buffer is wiped too.
+    seen.length = 0;
+    computeVkcVks(alg, { ...keys, nc: 7, vh: new Uint8Array(randomBytes(2000)) }, spy);
+    expect(seen[0]!.length).toBeGreaterThan(2000);
+    expect(seen[0]!.every((b) => b === 0)).toBe(true);
   });
 
   it('refuses keys of the wrong length, like computeVkc', () => {

@@ -322,6 +322,12 @@ describe('message rules beyond the vectors', () => {
     expectReason(readCredentials(oneChallenge('Mutual version=1, kc1=00, ks1=00')), 'exclusive-parameters');
     expectReason(readChallenge(oneChallenge(`${init}, kc1=00`)), 'exclusive-parameters');
     expectReason(readChallenge(oneChallenge(`${init}, ks2=00`)), 'exclusive-parameters');
+    // kc# / ks#: "k", the letter, then digits only — other names are extension parameters.
+    const vfy = 'Mutual version=1, algorithm=iso-kam3-ec-p256-sha256, validation=host, realm="r", sid=ab, nc=1, vkc=' + '00'.repeat(32);
+    for (const name of ['kc0', 'kc1', 'kc99', 'KC2']) expectReason(readCredentials(oneChallenge(`${vfy}, ${name}=00`)), 'exclusive-parameters');
+    for (const name of ['kc', 'kc1a', 'kcx', 'kd1', 'ks', 'ks1x', 'xkc1']) expect(readCredentials(oneChallenge(`${vfy}, ${name}=00`)).ok, name).toBe(true);
+    for (const name of ['ks0', 'ks12']) expectReason(readChallenge(oneChallenge(`${init}, ${name}=00`)), 'exclusive-parameters');
+    for (const name of ['ks', 'ks1a', 'ksx', 'kt1']) expect(readChallenge(oneChallenge(`${init}, ${name}=00`)).ok, name).toBe(true);
   });
 
   it('strings: a leading BOM is rejected (RFC 8120 §3.2.2), one inside is not', () => {
