@@ -67,11 +67,14 @@ function vkMessage(tag: 3 | 4, v: VerifyInput, into?: Uint8Array): Uint8Array {
  * synchronous call.
  */
 const SCRATCH = new Uint8Array(1024);
+let scratchInUse = false;
 
 function checkKeys(alg: Algorithm, v: VerifyInput): void {
   checkKey(alg, 'K_c1', v.K_c1);
   checkKey(alg, 'K_s1', v.K_s1);
   checkKey(alg, 'z', v.z);
+  // VS(vh) takes the octets: a string (e.g. from an untyped configuration) is a caller's error, not UTF-8 here.
+  if (!(v.vh instanceof Uint8Array)) throw new MutualError('ERR_MUTUAL_ARGUMENT', `expected the octets of vh, got ${typeof v.vh}`);
 }
 
 function checkKey(alg: Algorithm, what: string, b: Uint8Array): void {
@@ -92,12 +95,21 @@ export type OneHash = (alg: Algorithm, message: Uint8Array) => Uint8Array;
  */
 export function computeVkcVks(alg: Algorithm, v: VerifyInput, hash: OneHash): { vkc: Uint8Array; vks: Uint8Array } {
   checkKeys(alg, v);
-  const message = vkMessage(4, v, SCRATCH);
+  // A hash that called back in here would find the shared buffer in use: it gets a buffer of its own.
+  const shared = !scratchInUse;
+  scratchInUse = true;
+  let message: Uint8Array | undefined;
   try {
+    message = vkMessage(4, v, shared ? SCRATCH : undefined);
     const vkc = hash(alg, message);
     message[0] = 3;
     return { vkc, vks: hash(alg, message) };
   } finally {
+    // All of the shared buffer: a layout that failed half-way may have written z without returning it.
+    if (shared) {
+      SCRATCH.fill(0);
+      scratchInUse = false;
+    }
     wipe(message);
   }
 }

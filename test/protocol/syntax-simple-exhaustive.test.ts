@@ -1,5 +1,5 @@
 /**
- * Review of parseChallenges' one-pass path: every string of up to 7 characters over the characters that
+ * parseChallenges' one-pass path: every string of up to 7 characters over the characters that
  * decide the grammar (a name/value letter, an upper-case letter, "=", ",", SP, HTAB, DQUOTE, "/" and "."),
  * and every string of up to 5 more after "M " over a wider set (backslash, "_", "-", a non-ASCII letter):
  * wherever simpleChallenge answers, its challenge is exactly fullScan's (same keys, same order, null prototype).
@@ -23,7 +23,7 @@ function* strings(alphabet: string, maxLength: number, prefix: string): Generato
   }
 }
 
-describe('simpleChallenge against fullScan, exhaustively on short fields (review)', () => {
+describe('simpleChallenge against fullScan, exhaustively on short fields', () => {
   it.each([
     ['a=, "/A\t.', 7, ''],
     ['ab=, "\\/_-\t\u00e9', 5, 'M '],

@@ -1,8 +1,9 @@
 /**
- * Review of verify.ts's shared message buffer (computeVkcVks): held to the RFC 8120 §12.2 formula written out
- * independently (octet | K_c1 | K_s1 | z | VI(nc) | VS(vh) as separate parts, as main had it), at every
+ * verify.ts's shared message buffer (computeVkcVks), held to the RFC 8120 §12.2 formula written out
+ * independently (octet | K_c1 | K_s1 | z | VI(nc) | VS(vh) as separate parts), at every
  * message length around the shared buffer's size, with the server's node:crypto hash; outputs never alias
- * the buffer or each other, a later call does not change earlier results, and the buffer holds no z after.
+ * the buffer or each other, a later call does not change earlier results, and the buffer holds no z after —
+ * also when laying out the message fails half-way, or when the hash calls computeVkcVks itself.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ const keysOf = (alg: Algorithm) => ({ K_c1: new Uint8Array(randomBytes(alg.eleme
 const reference = (alg: Algorithm, tag: 3 | 4, v: { K_c1: Uint8Array; K_s1: Uint8Array; z: Uint8Array; nc: number; vh: Uint8Array }) =>
   bytesToHex(hashParts(alg, [octet(tag), v.K_c1, v.K_s1, v.z, vi(v.nc), vs(v.vh)]));
 
-describe('computeVkcVks shared buffer (review)', () => {
+describe('computeVkcVks shared buffer', () => {
   it.each(ALGORITHM_NAMES.map((n) => [n] as const))('%s: the formula at every length around the shared buffer, node:crypto hash', (name) => {
     const alg = getAlgorithm(name)!;
     const keys = keysOf(alg);
@@ -56,5 +57,44 @@ describe('computeVkcVks shared buffer (review)', () => {
     expect([bytesToHex(first.vkc), bytesToHex(first.vks)]).toEqual(firstHex);
     expect([a.K_c1, a.K_s1, a.z, a.vh].map(bytesToHex)).toEqual([aCopy.K_c1, aCopy.K_s1, aCopy.z, aCopy.vh].map(bytesToHex));
     expect(shared!.every((x) => x === 0)).toBe(true);
+  });
+
+  it('a layout that fails half-way leaves no z in the shared buffer', () => {
+    const alg = getAlgorithm('iso-kam3-ec-p256-sha256')!;
+    const keys = keysOf(alg);
+    let shared: Uint8Array | undefined;
+    computeVkcVks(alg, { ...keys, nc: 1, vh: new Uint8Array(1) }, (a, m) => ((shared = new Uint8Array(m.buffer, m.byteOffset, SHARED)), hashParts(a, [m])));
+    // A vh whose length changes between reads: the message is sized for 4 octets, then set() is asked for 5000
+    // after z is already written.
+    let reads = 0;
+    const shifty = new Proxy(new Uint8Array(4), {
+      get(t, p) {
+        if (p === 'length') return reads++ < 2 ? 4 : 5000;
+        const v = Reflect.get(t, p) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    expect(() => computeVkcVks(alg, { ...keys, nc: 1, vh: shifty }, (a, m) => hashParts(a, [m]))).toThrow();
+    expect(bytesToHex(shared!)).not.toContain(bytesToHex(keys.z));
+    expect(shared!.every((b) => b === 0)).toBe(true);
+  });
+
+  it('a hash that calls computeVkcVks again does not disturb the outer values', () => {
+    const alg = getAlgorithm('iso-kam3-ec-p256-sha256')!;
+    const v = { ...keysOf(alg), nc: 1, vh: new Uint8Array(10) };
+    let depth = 0;
+    const r = computeVkcVks(alg, v, (a, m) => {
+      if (depth++ === 0) computeVkcVks(alg, { ...v, z: keysOf(alg).z }, (a2, m2) => hashParts(a2, [m2]));
+      return hashParts(a, [m]);
+    });
+    expect(bytesToHex(r.vkc)).toBe(bytesToHex(computeVkc(alg, v)));
+    expect(bytesToHex(r.vks)).toBe(bytesToHex(computeVks(alg, v)));
+  });
+
+  it('refuses a vh that is not octets (a string from an untyped caller) with a typed error', () => {
+    const alg = getAlgorithm('iso-kam3-ec-p256-sha256')!;
+    const v = { ...keysOf(alg), nc: 1, vh: 'https://example.com:443' as unknown as Uint8Array };
+    expect(() => computeVkcVks(alg, v, (a, m) => hashParts(a, [m]))).toThrow(/octets of vh/);
+    expect(() => computeVkc(alg, v)).toThrow(/octets of vh/);
   });
 });
