@@ -21,7 +21,7 @@ import { hostValidationVh, originOf, parseAuthScope, scopeCovers, singleServerSc
 import { utf8, webRandom, type RandomSource } from '../bytes.ts';
 import { confirmKeys, kc1IsValid, randomVerifier, serverKeyExchange } from './kex.ts';
 import { MemorySessionStore } from './memory-store.ts';
-import { StoreUnavailableError, type SessionStore, type SessionSummary, type StoreStats } from './session-store.ts';
+import { StoreUnavailableError, type SessionStore, type SessionSummary, type StoredSession, type StoreStats, type VerifyOutcome } from './session-store.ts';
 import { SessionTable, type RealmTriple, type SessionTableOptions } from './session-table.ts';
 import type { VerifierEntry } from './verifier-file.ts';
 import { loosePath, requestPath } from './request-path.ts';
@@ -184,6 +184,11 @@ export interface MutualStatus extends MutualCounters {
 export interface MutualDecider {
   /** RFC 8120 §11 for one request. Never throws: errors become 500, an unreachable store 503. */
   decide(req: MutualRequest): Promise<Decision>;
+  /**
+   * The same decision, returned directly when no step had to wait (the in-memory store answers at once):
+   * the node:http handler applies it in the same turn instead of after a promise hop per await.
+   */
+  decideNow(req: MutualRequest): Decision | Promise<Decision>;
   readonly store: SessionStore;
   readonly counters: Readonly<MutualCounters>;
   readonly validation: Validation;
@@ -405,8 +410,42 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     return { ...respond401(area, area.init('stale-session'), 'stale-session', `stale(${why})`), sid, nc };
   };
 
-  /** RFC 8120 §11 for one request to a protected area. */
-  const decideArea = async (req: MutualRequest, area: Area, path: string): Promise<Decision> => {
+  /** req-KEX-C1 → 401-KEX-S1 (or the answers that refuse it). */
+  const kexC1 = async (area: Area, m: KexC1Credentials): Promise<Decision> => {
+    const space = area.space;
+    const alg = space.alg;
+    // ---- req-KEX-C1
+    const kc1 = decodeFixedNumber(m.kc1, alg.wire, alg.elementLength, 'kc1');
+    if (!kc1.ok) return invalid(area, 'kc1 encoding');
+    const entry = verifiers.lookup(space, m.user);
+    if (!entry && unknownUsers === 'user-unknown') {
+      if (!kc1IsValid(alg, kc1.value)) return invalid(area, 'kc1 element');
+      counters.failedVerifications++;
+      return respond401(area, area.init('user-unknown'), 'user-unknown', 'user-unknown', controlHeader(area, 'failed'));
+    }
+    const fake = !entry;
+    // A fake session runs the same computation with a random verifier: same cost, K_s1 of valid form.
+    const kex = serverKeyExchange(alg, kc1.value, entry ? entry.J : fakeVerifier(alg), random);
+    if (!kex.ok) return invalid(area, 'kc1 element');
+    const sid = await store.create({ space, user: m.user, fake, K_c1: kc1.value, K_s1: kex.value.K_s1, z: kex.value.z });
+    counters.exchanges++;
+    const challenge = formatKexS1({
+      algorithm: space.algorithm,
+      validation,
+      authScope: space.authScope,
+      realm: space.realm,
+      sid,
+      ks1: encodeFixedNumber(kex.value.K_s1, alg.wire),
+      ncMax: store.ncMax,
+      ncWindow: store.ncWindow,
+      time: store.lifetimeSeconds,
+      path: space.paths.join(' '),
+    });
+    return { ...respond401(area, challenge, 'kex-s1', fake ? 'kex-s1-fake' : 'kex-s1'), sid };
+  };
+
+  /** RFC 8120 §11 for one request to a protected area; synchronous wherever the store is. */
+  const decideArea = (req: MutualRequest, area: Area, path: string): Decision | Promise<Decision> => {
     const space = area.space;
     const alg = space.alg;
 
@@ -441,48 +480,32 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     }
     if (m.validation !== validation) return invalid(area, `validation ${m.validation}`);
 
-    if (m.kind === 'req-KEX-C1') {
-      // ---- req-KEX-C1
-      const kc1 = decodeFixedNumber(m.kc1, alg.wire, alg.elementLength, 'kc1');
-      if (!kc1.ok) return invalid(area, 'kc1 encoding');
-      const entry = verifiers.lookup(space, m.user);
-      if (!entry && unknownUsers === 'user-unknown') {
-        if (!kc1IsValid(alg, kc1.value)) return invalid(area, 'kc1 element');
-        counters.failedVerifications++;
-        return respond401(area, area.init('user-unknown'), 'user-unknown', 'user-unknown', controlHeader(area, 'failed'));
-      }
-      const fake = !entry;
-      // A fake session runs the same computation with a random verifier: same cost, K_s1 of valid form.
-      const kex = serverKeyExchange(alg, kc1.value, entry ? entry.J : fakeVerifier(alg), random);
-      if (!kex.ok) return invalid(area, 'kc1 element');
-      const sid = await store.create({ space, user: m.user, fake, K_c1: kc1.value, K_s1: kex.value.K_s1, z: kex.value.z });
-      counters.exchanges++;
-      const challenge = formatKexS1({
-        algorithm: space.algorithm,
-        validation,
-        authScope: space.authScope,
-        realm: space.realm,
-        sid,
-        ks1: encodeFixedNumber(kex.value.K_s1, alg.wire),
-        ncMax: store.ncMax,
-        ncWindow: store.ncWindow,
-        time: store.lifetimeSeconds,
-        path: space.paths.join(' '),
-      });
-      return { ...respond401(area, challenge, 'kex-s1', fake ? 'kex-s1-fake' : 'kex-s1'), sid };
-    }
+    if (m.kind === 'req-KEX-C1') return kexC1(area, m);
 
     // ---- req-VFY-C: the session's keys, the key confirmation, then the §11 clause as one atomic store step.
     const sid = m.sid.toLowerCase();
+    return after(store.lookup(sid, space), (session) => vfyWithSession(area, path, m, sid, session));
+  };
+
+  /** req-VFY-C, its session looked up: the key confirmation, then the store's atomic §11 step. */
+  const vfyWithSession = (area: Area, path: string, m: VfyCCredentials, sid: string, session: StoredSession | undefined): Decision | Promise<Decision> => {
+    const space = area.space;
+    const alg = space.alg;
     const nc = m.nc;
-    const session = await store.lookup(sid, space);
     if (!session) return stale(area, 'unknown sid', m.sid, nc);
     const vkc = decodeFixedNumber(m.vkc, alg.wire, alg.hashLength, 'vkc');
     if (!vkc.ok) return { ...invalid(area, 'vkc encoding'), sid: m.sid, nc };
     // Fake sessions compute and compare too, so the time taken does not tell whether the user exists.
     const { vkcOk, vks } = Number.isSafeInteger(nc) ? confirmKeys(alg, session, nc, vh, vkc.value) : { vkcOk: false, vks: new Uint8Array(0) };
     const loggedOut = (area.config.logoutPaths ?? []).includes(path);
-    const outcome = await store.verify({ sid, space, nc, vkcOk, end: loggedOut });
+    return after(store.verify({ sid, space, nc, vkcOk, end: loggedOut }), (outcome) => vfyAnswer(area, m, session, vks, loggedOut, outcome));
+  };
+
+  /** The answer to a req-VFY-C once the store has taken its step. */
+  const vfyAnswer = (area: Area, m: VfyCCredentials, session: StoredSession, vks: Uint8Array, loggedOut: boolean, outcome: VerifyOutcome): Decision => {
+    const space = area.space;
+    const alg = space.alg;
+    const nc = m.nc;
     switch (outcome.result) {
       case 'stale':
         if (outcome.why === 'duplicate') counters.duplicateNonces++;
@@ -513,7 +536,26 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     return { action: 'pass', headers, auth, outcome: loggedOut ? 'logout' : 'authenticated', sid: m.sid, nc };
   };
 
-  const decide = async (req: MutualRequest): Promise<Decision> => {
+  /** What a failed step answers: 503 when the store is unreachable (fail closed), else 500. */
+  const failed = (e: unknown): Decision => {
+    if (e instanceof StoreUnavailableError) {
+      // Fail closed: no session state could be read or written, so nothing is authenticated.
+      counters.storeUnavailable++;
+      return plain(503, 'Service Unavailable: the session store cannot be reached; try again shortly\n', `store-unavailable(${e.message.slice(0, 80)})`, [['Retry-After', '1']]);
+    }
+    counters.internalErrors++;
+    return plain(500, 'Internal Server Error\n', `internal-error(${e instanceof Error ? e.message.slice(0, 80) : 'unknown'})`);
+  };
+
+  const statusAnswer = (st: MutualStatus): Decision => {
+    const body = utf8(`${JSON.stringify(st, null, 2)}\n`);
+    return {
+      action: 'respond', status: 200, body, outcome: 'status',
+      headers: [['Content-Type', 'application/json; charset=utf-8'], ['Cache-Control', 'no-store'], ['Content-Length', String(body.length)]],
+    };
+  };
+
+  const decideNow = (req: MutualRequest): Decision | Promise<Decision> => {
     counters.requests++;
     try {
       const path = requestPath(req.url);
@@ -522,33 +564,40 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
         return plain(400, 'Bad Request\n', 'bad-request(url)');
       }
       if (statusPath !== false && path === statusPath && (req.method === 'GET' || req.method === 'HEAD')) {
-        const body = utf8(`${JSON.stringify(await status(), null, 2)}\n`);
-        return {
-          action: 'respond', status: 200, body, outcome: 'status',
-          headers: [['Content-Type', 'application/json; charset=utf-8'], ['Cache-Control', 'no-store'], ['Content-Length', String(body.length)]],
-        };
+        return status().then(statusAnswer, failed);
       }
       const area = areaFor(path);
-      return area ? await decideArea(req, area, path) : { action: 'pass', headers: [], outcome: 'public' };
+      if (!area) return { action: 'pass', headers: [], outcome: 'public' };
+      const d = decideArea(req, area, path);
+      return isThenable(d) ? Promise.resolve(d).catch(failed) : d;
     } catch (e) {
-      if (e instanceof StoreUnavailableError) {
-        // Fail closed: no session state could be read or written, so nothing is authenticated.
-        counters.storeUnavailable++;
-        return plain(503, 'Service Unavailable: the session store cannot be reached; try again shortly\n', `store-unavailable(${e.message.slice(0, 80)})`, [['Retry-After', '1']]);
-      }
-      counters.internalErrors++;
-      return plain(500, 'Internal Server Error\n', `internal-error(${e instanceof Error ? e.message.slice(0, 80) : 'unknown'})`);
+      return failed(e);
     }
   };
 
+
   return {
-    decide,
+    decide: (req) => Promise.resolve(decideNow(req)),
+    decideNow,
     store,
     counters,
     validation,
     origin: options.origin,
     status,
   };
+}
+
+/**
+ * `f` of a store's answer: at once when the store answered directly (the in-memory store), after it
+ * settles when it answered with a promise (Redis). A rejection passes through to the caller's `catch`.
+ */
+function after<T, U>(v: T | Promise<T>, f: (value: T) => U | Promise<U>): U | Promise<U> {
+  return isThenable(v) ? Promise.resolve(v).then(f) : f(v);
+}
+
+/** Whether a value is a promise (or promise-like, from a store written against another library). */
+export function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 function isStore(s: SessionStore | SessionTableOptions): s is SessionStore {

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  createMutualDecider, type AuthInfo, type Decision, type MutualCounters, type MutualDecider, type MutualOptions, type MutualStatus,
+  createMutualDecider, isThenable, type AuthInfo, type Decision, type MutualCounters, type MutualDecider, type MutualOptions, type MutualStatus,
   type Validation,
 } from './decision.ts';
 import { MemorySessionStore } from './memory-store.ts';
@@ -107,7 +107,7 @@ export function nodeMiddleware(decider: MutualDecider, log: ((line: string) => v
         log(requestLogLine({ method, url, status: st, sid: decision?.sid, nc: decision?.nc, outcome: decision?.outcome ?? 'aborted' }));
       });
     }
-    void decider.decide({ method, url, headers: req.headers }).then((d) => {
+    const answer = (d: Decision): void => {
       decision = d;
       if (res.destroyed) return;
       if (!applyDecision(d, req, res)) return;
@@ -128,13 +128,25 @@ export function nodeMiddleware(decider: MutualDecider, log: ((line: string) => v
           res.end('Internal Server Error\n');
         } else res.destroy();
       }
-    }).catch(() => {
+    };
+    const broken = (): void => {
       // Applying the decision failed (it never should): no half-answered request, no crashed process.
       if (!res.headersSent) {
         res.statusCode = 500;
         res.end();
       } else res.destroy();
-    });
+    };
+    // Answered in this turn when the decision needed no waiting (sessions in memory), else once it settles.
+    const d = decider.decideNow({ method, url, headers: req.headers });
+    if (isThenable(d)) {
+      void Promise.resolve(d).then(answer).catch(broken);
+      return;
+    }
+    try {
+      answer(d);
+    } catch {
+      broken();
+    }
   }) as MutualHandler;
 
   Object.defineProperties(handler, {

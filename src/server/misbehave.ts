@@ -107,6 +107,7 @@ export function createMisbehavingDecider(options: MutualOptions, mode: Misbehavi
   }
   return {
     decide: transform,
+    decideNow: transform,
     get store() {
       return inner.store;
     },
