@@ -536,15 +536,15 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
     return { action: 'pass', headers, auth, outcome: loggedOut ? 'logout' : 'authenticated', sid: m.sid, nc };
   };
 
-  /** What a failed step answers: 503 when the store is unreachable (fail closed), else 500. */
+  /** What a failed step answers: 503 when the store is unreachable (fail closed), else 500. Never throws. */
   const failed = (e: unknown): Decision => {
     if (e instanceof StoreUnavailableError) {
       // Fail closed: no session state could be read or written, so nothing is authenticated.
       counters.storeUnavailable++;
-      return plain(503, 'Service Unavailable: the session store cannot be reached; try again shortly\n', `store-unavailable(${e.message.slice(0, 80)})`, [['Retry-After', '1']]);
+      return plain(503, 'Service Unavailable: the session store cannot be reached; try again shortly\n', `store-unavailable(${reasonText(e)})`, [['Retry-After', '1']]);
     }
     counters.internalErrors++;
-    return plain(500, 'Internal Server Error\n', `internal-error(${e instanceof Error ? e.message.slice(0, 80) : 'unknown'})`);
+    return plain(500, 'Internal Server Error\n', `internal-error(${reasonText(e)})`);
   };
 
   const statusAnswer = (st: MutualStatus): Decision => {
@@ -564,7 +564,7 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
         return plain(400, 'Bad Request\n', 'bad-request(url)');
       }
       if (statusPath !== false && path === statusPath && (req.method === 'GET' || req.method === 'HEAD')) {
-        return status().then(statusAnswer, failed);
+        return status().then(statusAnswer).catch(failed);
       }
       const area = areaFor(path);
       if (!area) return { action: 'pass', headers: [], outcome: 'public' };
@@ -577,7 +577,13 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
 
 
   return {
-    decide: (req) => Promise.resolve(decideNow(req)),
+    decide: (req) => {
+      try {
+        return Promise.resolve(decideNow(req));
+      } catch (e) {
+        return Promise.resolve(failed(e)); // not reached: decideNow answers its own errors
+      }
+    },
     decideNow,
     store,
     counters,
@@ -597,7 +603,16 @@ function after<T, U>(v: T | Promise<T>, f: (value: T) => U | Promise<U>): U | Pr
 
 /** Whether a value is a promise (or promise-like, from a store written against another library). */
 export function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** The first 80 characters of an error's message for the request log, whatever was thrown. */
+function reasonText(e: unknown): string {
+  try {
+    return e instanceof Error ? String(e.message).slice(0, 80) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function isStore(s: SessionStore | SessionTableOptions): s is SessionStore {

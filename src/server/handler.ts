@@ -137,7 +137,13 @@ export function nodeMiddleware(decider: MutualDecider, log: ((line: string) => v
       } else res.destroy();
     };
     // Answered in this turn when the decision needed no waiting (sessions in memory), else once it settles.
-    const d = decider.decideNow({ method, url, headers: req.headers });
+    let d: Decision | Promise<Decision>;
+    try {
+      d = decider.decideNow({ method, url, headers: req.headers });
+    } catch {
+      broken(); // not reached: the decider answers its own errors
+      return;
+    }
     if (isThenable(d)) {
       void Promise.resolve(d).then(answer).catch(broken);
       return;

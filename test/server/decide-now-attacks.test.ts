@@ -1,9 +1,10 @@
 /**
- * Review of decideNow (the req-VFY-C decided in the same turn) from an attacker's side: the node:http handler
+ * decideNow (the req-VFY-C decided in the same turn) from an attacker's side: the node:http handler
  * when the application throws inside next() (now called within the request event), the §11 store step under
  * concurrent replays (in memory and through promises), and stores answering with thenables that are not
- * native promises. The `it.fails` cases are findings of the review: each states the behaviour the previous
- * (all-async) decision had; remove `.fails` with the fix.
+ * native promises; and two errors that the first version of decideNow let escape (a store error whose message
+ * is not a string crashed the process; an unserialisable status page was not a counted 500), each the
+ * behaviour the all-async decision had.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,7 +125,7 @@ describe('decideNow under attack', () => {
 
   // Finding 1: the previous decision rejected (→ 500 in every adapter); decideNow throws synchronously, which
   // the node:http handler and the proxy do not catch — the 'request' listener throws and the process exits.
-  it.fails('a store throwing an Error whose message is not a string: decideNow does not throw', async () => {
+  it('a store throwing an Error whose message is not a string: decideNow does not throw', async () => {
     const inner = new MemorySessionStore();
     const d: MutualDecider = createMutualDecider({ origin, areas, verifiers: await verifiers(), sessions: inner });
     inner.lookup = () => {
@@ -139,7 +140,7 @@ describe('decideNow under attack', () => {
 
   // Finding 2: the status page's JSON failing (a store's stats with a BigInt) was a 500 counted as an internal
   // error; now statusAnswer's exception rejects decide() ("never throws") and the counter stays 0.
-  it.fails('a status page that cannot be serialized: 500 and counted', async () => {
+  it('a status page that cannot be serialized: 500 and counted', async () => {
     const inner = new MemorySessionStore();
     const d = createMutualDecider({ origin, areas, verifiers: await verifiers(), sessions: inner });
     inner.stats = () => ({ ...inner.table.stats(), size: 1n as unknown as number });
