@@ -90,7 +90,7 @@ export type OneHash = (alg: Algorithm, message: Uint8Array) => Uint8Array;
  * VK_c and VK_s of one request together, as the server needs them: the two hash inputs differ only in their
  * first octet (4 for VK_c, 3 for VK_s), so the message is laid out once in one buffer and hashed twice by
  * `hash`, then wiped (it holds z). Same octets as {@link computeVkc} / {@link computeVks}
- * (test/crypto/verify.test.ts). Measured on the server's hot path (bench/server-decide.ts): two one-shot
+ * (test/crypto/key-confirmation*.test.ts). Measured on the server's hot path (bench/server-decide.ts): two one-shot
  * node:crypto hashes of one buffer cost about half of two incremental hashes fed six parts each.
  */
 export function computeVkcVks(alg: Algorithm, v: VerifyInput, hash: OneHash): { vkc: Uint8Array; vks: Uint8Array } {

@@ -481,14 +481,14 @@ export function fullScan(fieldValue: string): Result<Challenge[]> {
 const isNameChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
 
 /**
- * The shape nearly every field takes — one challenge as this project's client and server (and the RFC's
- * examples) write it: `scheme 1*SP`, then `name=value` pairs joined by OWS "," OWS, names in lower-case
+ * The shape nearly every field takes — one challenge as this project's client and server write it:
+ * `scheme 1*SP`, then `name=value` pairs joined by OWS "," OWS, names in lower-case
  * letters, digits and "-", each once, values unquoted (value characters, then any "=") or quoted printable
  * ASCII without a backslash. For such a field this returns the challenge {@link fullScan} gives, in one pass
  * and without the scanner's bookkeeping (a server parses one per authenticated request); for anything else
  * (escapes, non-ASCII, `name*=`, duplicates, empty list elements, token68, several challenges, errors)
- * undefined, and the full scanner decides. test/protocol/syntax-simple.test.ts compares the two on generated
- * and mutated fields.
+ * undefined, and the full scanner decides. test/protocol/syntax-simple*.test.ts compare the two on generated
+ * and mutated fields and on every short field.
  */
 export function simpleChallenge(s: string): Challenge | undefined {
   const n = s.length;

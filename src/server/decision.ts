@@ -414,7 +414,6 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
   const kexC1 = async (area: Area, m: KexC1Credentials): Promise<Decision> => {
     const space = area.space;
     const alg = space.alg;
-    // ---- req-KEX-C1
     const kc1 = decodeFixedNumber(m.kc1, alg.wire, alg.elementLength, 'kc1');
     if (!kc1.ok) return invalid(area, 'kc1 encoding');
     const entry = verifiers.lookup(space, m.user);
@@ -574,7 +573,6 @@ export function createMutualDecider(options: MutualOptions): MutualDecider {
       return failed(e);
     }
   };
-
 
   return {
     decide: (req) => {
