@@ -10,11 +10,7 @@ import type { Page } from 'playwright-core';
 /** Recorded responses by URL path: content type and body. */
 export type RecordedBodies = Map<string, { type: string; body: Buffer }>;
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+export { median } from './median.ts';
 
 /** From now on, record into `bodies` every response of `origin` that `page` receives (Chromium, Playwright). */
 export function recordBodies(page: Page, origin: string, bodies: RecordedBodies): void {

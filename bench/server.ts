@@ -27,6 +27,7 @@ import { clientKc1, randomSecret } from '../src/crypto/kam3.ts';
 import { webRandom } from '../src/bytes.ts';
 import { checkVfyS, login, request, vfyC, type Session } from '../test/server/test-client.ts';
 import { startRedis } from '../test/support/redis-server.ts';
+import { median } from './median.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -143,10 +144,6 @@ async function kexRate(t: Target, algorithm: string, agent: http.Agent): Promise
 }
 
 const fmt = (n: number): string => n.toFixed(0).padStart(7);
-const median = (xs: number[]): number => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 === 1 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-};
 /** The median of per-round ratios, with their range: `0.74× (0.69–0.78 over 5 rounds)`. */
 const spread = (xs: number[]): string => `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} over ${xs.length} rounds)`;
 const medianRate = (xs: Rate[]): Rate => {
