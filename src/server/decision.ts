@@ -605,7 +605,7 @@ export function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
 }
 
 /** The first 80 characters of an error's message for the request log, whatever was thrown. */
-function reasonText(e: unknown): string {
+export function reasonText(e: unknown): string {
   try {
     return e instanceof Error ? String(e.message).slice(0, 80) : 'unknown';
   } catch {

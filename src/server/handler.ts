@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  createMutualDecider, isThenable, type AuthInfo, type Decision, type MutualCounters, type MutualDecider, type MutualOptions, type MutualStatus,
+  createMutualDecider, isThenable, reasonText, type AuthInfo, type Decision, type MutualCounters, type MutualDecider, type MutualOptions, type MutualStatus,
   type Validation,
 } from './decision.ts';
 import { MemorySessionStore } from './memory-store.ts';
@@ -120,7 +120,7 @@ export function nodeMiddleware(decider: MutualDecider, log: ((line: string) => v
         }
       } catch (e) {
         // The application threw: a 500 without any Mutual header, never a crashed server.
-        d.outcome = `application-error(${e instanceof Error ? e.message.slice(0, 80) : 'unknown'})`;
+        d.outcome = `application-error(${reasonText(e)})`;
         if (!res.headersSent) {
           for (const [k] of d.headers) res.removeHeader(k);
           res.statusCode = 500;

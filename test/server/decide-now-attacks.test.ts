@@ -51,6 +51,7 @@ describe('decideNow under attack', () => {
     let calls = 0;
     const server = http.createServer((req, res) => mutual(req, res, () => {
       calls++;
+      if (req.url === '/odd') throw Object.defineProperty(new Error('x'), 'message', { value: 5 });
       if (req.url !== '/ok') throw new Error('app bug');
       res.end('fine');
     }));
@@ -72,8 +73,13 @@ describe('decideNow under attack', () => {
       expect((await request(`${base}/public`)).status).toBe(500);
       expect(calls).toBe(3);
       expect((await request(`${base}/ok`)).body.toString()).toBe('fine');
+      // An error whose message is not a string is logged and answered like any other.
+      const odd = await request(`${base}/odd`);
+      expect(odd.status).toBe(500);
+      expect(odd.body.toString()).toBe('Internal Server Error\n');
       await new Promise((r) => setTimeout(r, 10));
       expect(logs.filter((l) => /application-error\(app bug\)/.test(l))).toHaveLength(3);
+      expect(logs.filter((l) => /application-error\(5\)/.test(l))).toHaveLength(1);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
