@@ -536,8 +536,21 @@ export function simpleChallenge(s: string): Challenge | undefined {
   }
 }
 
-/** Internal: challenge-list grammar with RFC 8053 §4.1 rules for every entry (Authentication-Control). */
+/**
+ * Internal: challenge-list grammar with RFC 8053 §4.1 rules for every entry (Authentication-Control). A field
+ * of one entry in the simple shape takes {@link simpleChallenge} (the client reads this field on every
+ * verified response); the strictness of the full scan only differs for what that path leaves to it.
+ */
 export function parseControlEntries(fieldValue: string): Result<Challenge[]> {
+  if (typeof fieldValue === 'string') {
+    const simple = simpleChallenge(fieldValue);
+    if (simple !== undefined) return ok([simple]);
+  }
+  return controlEntriesFullScan(fieldValue);
+}
+
+/** {@link parseControlEntries} by the full scanner alone (for the tests). */
+export function controlEntriesFullScan(fieldValue: string): Result<Challenge[]> {
   return guarded(fieldValue, (sc) => scanChallenges(sc, () => true));
 }
 
@@ -547,6 +560,18 @@ export function parseControlEntries(fieldValue: string): Result<Challenge[]> {
  * §3.1 rules apply (`name` and `name*` together are a duplicate).
  */
 export function parseAuthenticationInfo(fieldValues: string | readonly string[]): Result<AuthInfo> {
+  // The form this project's server sends, `Mutual sid=…, vks=…` on one line (read on every verified response):
+  // the one-pass path, when it gives the scheme Mutual; anything else is the full scanner's.
+  const one: unknown = typeof fieldValues === 'string' ? fieldValues : Array.isArray(fieldValues) && fieldValues.length === 1 ? fieldValues[0] : undefined;
+  if (typeof one === 'string') {
+    const simple = simpleChallenge(one);
+    if (simple !== undefined && simple.scheme.toLowerCase() === 'mutual') return ok({ form: 'mutual', params: simple.params });
+  }
+  return authInfoFullScan(fieldValues);
+}
+
+/** {@link parseAuthenticationInfo} by the full scanner alone (for the tests). */
+export function authInfoFullScan(fieldValues: string | readonly string[]): Result<AuthInfo> {
   let joined: unknown = fieldValues;
   if (Array.isArray(fieldValues)) {
     let total = 0;
