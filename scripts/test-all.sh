@@ -10,6 +10,9 @@ rm -f .tmp/vitest.json .tmp/e2e.json
 
 npm run --silent typecheck || { echo "typecheck: failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# The server's native addon (P-256 key exchange by OpenSSL); its tests (test/server/ec-addon.test.ts) need it.
+node scripts/build-native.mjs --required || echo "native addon: not built, its tests will fail"
+
 # The Redis session-store tests start their own redis-server (Debian package) on a free port.
 sh scripts/ensure-redis.sh || echo "redis-server could not be installed: the Redis tests will fail"
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json

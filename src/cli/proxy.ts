@@ -10,6 +10,7 @@ import { ALGORITHM_NAMES } from '../crypto/algorithms.ts';
 import { originOf } from '../protocol/realm.ts';
 import { isAlgorithmName } from '../server/config.ts';
 import type { ProtectedArea } from '../server/decision.ts';
+import { addonNotice } from '../server/ec-addon.ts';
 import { createMutualProxy } from '../server/proxy.ts';
 import type { SessionStore } from '../server/session-store.ts';
 import { parseArgs, positiveInt, required, UsageError } from './args.ts';
@@ -135,6 +136,8 @@ export async function proxyCommand(argv: string[], io: ProxyIo = {}): Promise<nu
     sweeper.unref();
     if (origin !== listening.url) out(`origin ${origin} (vh and auth-scope come from it)`);
     out(`protecting ${paths.join(', ')} of ${upstream} with realm "${realm}" (${algorithm}), validation=${proxy.decider.validation}`);
+    const notice = addonNotice([algorithm]);
+    if (notice) err(`mutual proxy: ${notice}`);
     out(`listening on ${listening.url}`);
     io.onListening?.(listening.url);
   } catch (e) {

@@ -15,6 +15,7 @@ import {
   demoAreas, demoUsers, isAlgorithmName, parseServerConfig, singleArea, type ServerConfig,
 } from '../server/config.ts';
 import { createDemoSite } from '../server/demo-site.ts';
+import { addonNotice } from '../server/ec-addon.ts';
 import { createMutualHandler, MISBEHAVIOURS, type Misbehaviour, type ProtectedArea } from '../server/handler.ts';
 import { makeVerifier } from '../server/verifier-file.ts';
 import type { SessionStore } from '../server/session-store.ts';
@@ -202,6 +203,8 @@ export async function serveCommand(argv: string[], io: ServeIo = {}): Promise<nu
     }
     if (origin !== listenUrl) out(`origin ${origin} (vh and auth-scope come from it)`);
     out(`validation=${handler.validation}${single ? `, realm "${realm}" (${algorithm}) at /private/` : ''}`);
+    const notice = addonNotice(areas.map((a) => a.algorithm));
+    if (notice) err(`mutual serve: ${notice}`);
     out(`listening on ${listenUrl}`);
     io.onListening?.(listenUrl);
   } catch (e) {

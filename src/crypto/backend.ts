@@ -32,6 +32,11 @@ export interface KexBackend {
    * (ecServer's sign-randomised path); without it, the full products of ecMultiply.
    */
   readonly ecXOnly?: EcXOnly;
+  /**
+   * Optional: whole-point products on SEC1 octets, as native code gives them (src/server/ec-addon.ts: OpenSSL's
+   * EC_POINT_mul). With it, kam3-ec.ts ecServer does the exchange in four such calls and none of the others.
+   */
+  readonly ecWhole?: EcWhole;
   /** Optional: the hash for t_1 and t_2 (same octets as algorithms.ts hashParts); default @noble/hashes. */
   readonly hash?: PartsHash;
 }
@@ -45,6 +50,15 @@ export interface EcXOnly {
   withSecret<T>(alg: Algorithm, k: bigint, use: (xOf: (points: readonly CurvePoint[]) => bigint[] | undefined) => T): T;
   /** y of the curve point with x-coordinate x and y ≡ parity (mod 2); undefined when no point has this x. Public x only. */
   lift(alg: Algorithm, x: bigint, parity: 0 | 1): bigint | undefined;
+}
+
+export interface EcWhole {
+  /**
+   * [g]G + [k]P + Q as SEC1 uncompressed octets, null for 0_E; undefined when this backend does not take the
+   * algorithm's curve (the caller then uses ecMultiply). Scalars in [1, r−1]; P and Q SEC1 octets of points the
+   * caller has checked. `secret`: k is secret — then only k and P are given (a constant-time one-point product).
+   */
+  mulAdd(alg: Algorithm, terms: { g?: bigint; P?: Uint8Array; k?: bigint; Q?: Uint8Array }, secret: boolean): Uint8Array | null | undefined;
 }
 
 /** The pure backend: Web APIs only, what the extension runs. */

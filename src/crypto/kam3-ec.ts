@@ -9,9 +9,10 @@
  * peer goes through {@link pointOf} (P'()) before any use.
  */
 import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
+import { wipe } from '../bytes.ts';
 import { fail, MutualError, ok, type Result } from '../errors.ts';
 import type { Algorithm } from './algorithms.ts';
-import { pureBackend, type EcXOnly, type KexBackend } from './backend.ts';
+import { pureBackend, type EcWhole, type EcXOnly, type KexBackend } from './backend.ts';
 import { curveOf, multiplyBase, multiplySecret, pointsOf, squareRoot } from './ec-scalar-mult.ts';
 import { int, octets } from './encoding.ts';
 import { clientExponent, t1, t2 } from './kam3-common.ts';
@@ -116,6 +117,10 @@ export function ecServer(
 
   const t_1 = t1(alg, v.K_c1, backend.hash);
   const t_1r = t_1 % r;
+  if (backend.ecWhole) {
+    const whole = wholeProducts(alg, { K_c1: v.K_c1, K_c1p: K_c1, J: v.J, t_1r, S: v.S_s1 }, backend, backend.ecWhole);
+    if (whole) return whole;
+  }
   const sum = t_1r === 0n ? v.J : v.J.add(backend.ecMultiply(alg, K_c1, t_1r, false));
   if (sum.is0()) {
     // RFC 8121 §3.3 and §5.2: K_s1 = 0_E is rejected, not retried.
@@ -130,6 +135,58 @@ export function ecServer(
   const z = base.is0() ? undefined : encodePoint(alg, backend.ecMultiply(alg, base, v.S_s1, true));
   if (!z) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: z is the point at infinity');
   return ok({ K_s1, z });
+}
+
+/**
+ * {@link ecServer} by whole-point products in native code (backend.ts EcWhole): sum = J + [t_1]K_c1',
+ * K_s1 = [S_s1]sum, base = [t_2]G + K_c1', z = [S_s1]base — four calls, the two by S_s1 one-point products on
+ * OpenSSL's constant-time path. The results are exactly S_s1's, so `parity` is not needed. Undefined when the
+ * backend does not take this curve, or answers 0_E where that cannot be (the caller then computes it the
+ * other way, which decides).
+ */
+function wholeProducts(
+  alg: Algorithm,
+  v: { K_c1: Uint8Array; K_c1p: Point; J: Point; t_1r: bigint; S: bigint },
+  backend: KexBackend,
+  whole: EcWhole,
+): Result<{ K_s1: Uint8Array; z: Uint8Array }> | undefined {
+  const kc1 = v.K_c1p.toBytes(false);
+  const j = v.J.toBytes(false);
+  const sum = v.t_1r === 0n ? j : whole.mulAdd(alg, { P: kc1, k: v.t_1r, Q: j }, false);
+  if (sum === undefined) return undefined;
+  if (sum === null) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'computed K_s1 is the point at infinity: exchange rejected (RFC 8121 §3.3)');
+  const ks1 = whole.mulAdd(alg, { P: sum, k: v.S }, true); // sum ≠ 0_E and 0 < S_s1 < r: never 0_E
+  if (!ks1) return undefined;
+  const K_s1 = fromSec1(alg, ks1);
+  const t_2r = t2(alg, v.K_c1, K_s1, backend.hash) % ecCurve(alg).Fn.ORDER;
+  const base = t_2r === 0n ? kc1 : whole.mulAdd(alg, { g: t_2r, P: kc1, k: 1n }, false);
+  if (base === undefined) return undefined;
+  if (base === null) return fail('ERR_MUTUAL_INVALID_ELEMENT', 'degenerate exchange: z is the point at infinity');
+  const zs = whole.mulAdd(alg, { P: base, k: v.S }, true);
+  if (!zs) return undefined;
+  const z = fromSec1(alg, zs);
+  wipe(zs);
+  return ok({ K_s1, z });
+}
+
+/**
+ * OCTETS(P(p)) = OCTETS(2x + (y mod 2)) from SEC1 uncompressed octets 04 | x | y: x shifted left by one bit
+ * with y's low bit below it, without a bigint. Throws on anything else (a backend that broke its contract).
+ */
+export function fromSec1(alg: Algorithm, sec: Uint8Array): Uint8Array {
+  const n = ecCurve(alg).Fp.BYTES;
+  const len = alg.elementLength;
+  if (sec.length !== 1 + 2 * n || sec[0] !== 4 || len < n) throw new MutualError('ERR_MUTUAL_ARGUMENT', 'a backend returned a point that is not SEC1 uncompressed');
+  const out = new Uint8Array(len);
+  let carry = sec[2 * n]! & 1; // the parity of y goes into the lowest bit
+  for (let i = n; i >= 1; i--) {
+    const b = sec[i]!;
+    out[len - 1 - (n - i)] = ((b << 1) | carry) & 0xff;
+    carry = b >> 7;
+  }
+  if (len > n) out[len - n - 1] = carry;
+  else if (carry !== 0) throw new MutualError('ERR_MUTUAL_ARGUMENT', 'a backend returned an x that does not fit the element length');
+  return out;
 }
 
 /** K_c1' + [t_2] * G, with t_2 = INT(H(octet(2) | OCTETS(K_c1) | OCTETS(K_s1))). */

@@ -8,6 +8,10 @@
  * values (which KAM3 never passes: its exponents are S_s1 < r and 256/512-bit hashes, its bases checked
  * elements and their products) go to the pure backend, so the results never differ.
  *
+ * P-256 with the native addon (ec-addon.ts, built at `npm install`): OpenSSL's EC_POINT_mul gives whole
+ * points, and kam3-ec.ts wholeProducts does an exchange in four calls — as many multiplications as OpenSSL
+ * alone needs ({@link nativeBackend}). Everything below is the path without it ({@link nodeCryptoBackend}).
+ *
  * Curves: ECDH.computeSecret gives only the x-coordinate of [k]P, while RFC 8121 §3.3's P() needs the
  * parity of y. [k]G is one operation, the public key of k. Any other [k]P (ecMultiply): x([k]P) and
  * x([k+1]P) = x([k]P + P) from two computeSecret calls on the same input, then y from the chord through
@@ -26,10 +30,11 @@ import * as nodeCrypto from 'node:crypto';
 import { createDiffieHellman, createECDH, createHash, ECDH, getDiffieHellman, randomBytes, type DiffieHellman } from 'node:crypto';
 import type { Algorithm, PartsHash } from '../crypto/algorithms.ts';
 import type { OneHash } from '../crypto/verify.ts';
-import { pureBackend, type CurvePoint, type EcXOnly, type KexBackend } from '../crypto/backend.ts';
+import { pureBackend, type CurvePoint, type EcWhole, type EcXOnly, type KexBackend } from '../crypto/backend.ts';
 import { int, octets } from '../crypto/encoding.ts';
 import { curveRhs, ecCurve } from '../crypto/kam3-ec.ts';
 import { invertBlinded, type ModpGroup } from '../crypto/modp.ts';
+import { nativeEc, type NativeEc } from './ec-addon.ts';
 
 type CurvePointCons = ReturnType<typeof ecCurve>;
 
@@ -294,8 +299,37 @@ function ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): 
   return Point.fromAffine({ x, y });
 }
 
-/** KAM3 arithmetic by node:crypto; pass it to serverKs1 (src/crypto/kam3.ts). */
-export const nativeBackend: KexBackend = Object.freeze({
+/**
+ * Whole-point products by the native addon (ec-addon.ts: OpenSSL's EC_POINT_mul), for the curves it takes.
+ * Scalars go over as octets (no hex string of a secret) and are wiped after the call. An error of the addon
+ * (it refuses what breaks its rules; kam3-ec.ts only passes checked points) gives undefined: the caller then
+ * computes the same products the other way.
+ */
+export function wholeBy(ec: NativeEc): EcWhole {
+  return Object.freeze({
+    mulAdd(alg: Algorithm, t: { g?: bigint; P?: Uint8Array; k?: bigint; Q?: Uint8Array }, secret: boolean): Uint8Array | null | undefined {
+      if (alg.name !== 'iso-kam3-ec-p256-sha256') return undefined; // P-521: the pure code is faster than OpenSSL's (docs/decisions.md)
+      const len = ecCurve(alg).Fn.BYTES;
+      const g = t.g === undefined ? null : octets(t.g, len);
+      const k = t.k === undefined ? null : octets(t.k, len);
+      try {
+        const r = ec.mul('P-256', g, t.P ?? null, k, t.Q ?? null, secret);
+        return r === null ? null : new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
+      } catch {
+        return undefined;
+      } finally {
+        g?.fill(0);
+        k?.fill(0);
+      }
+    },
+  });
+}
+
+/**
+ * KAM3 arithmetic by node:crypto alone (no addon): MODP by DiffieHellman, P-256 by ECDH's x-only products.
+ * What the server runs where the addon could not be built; the tests run it as well.
+ */
+export const nodeCryptoBackend: KexBackend = Object.freeze({
   name: 'node:crypto',
   modPow: dhModPow,
   powG: (group: ModpGroup, exp: bigint, expBits: number) => dhModPow(group, group.g, exp, expBits),
@@ -303,6 +337,15 @@ export const nativeBackend: KexBackend = Object.freeze({
   ecXOnly: nativeXOnly,
   hash: (alg: Algorithm, parts: readonly Uint8Array[]) => nativeHash(alg, parts),
 });
+
+/**
+ * The server's KAM3 arithmetic; pass it to serverKs1 (src/crypto/kam3.ts). With the native addon built, P-256
+ * exchanges take its whole-point products (four OpenSSL calls, kam3-ec.ts wholeProducts); else as
+ * {@link nodeCryptoBackend}.
+ */
+export const nativeBackend: KexBackend = nativeEc
+  ? Object.freeze({ ...nodeCryptoBackend, name: 'node:crypto + EC addon', ecWhole: wholeBy(nativeEc) })
+  : nodeCryptoBackend;
 
 /**
  * H(parts concatenated) by node:crypto (OpenSSL): the server hashes vkc and vks for every authenticated

@@ -15,15 +15,18 @@ import { dlGroup } from '../../src/crypto/kam3-dl.ts';
 import { ecCurve } from '../../src/crypto/kam3-ec.ts';
 import { MODP_2048, MODP_4096 } from '../../src/crypto/modp.ts';
 import { confirmKeys, expectedVkc } from '../../src/server/kex.ts';
-import { nativeBackend, nativeHash, nativeOneHash } from '../../src/server/native-backend.ts';
+import { nativeBackend, nativeHash, nativeOneHash, nodeCryptoBackend } from '../../src/server/native-backend.ts';
 import { fixture, hexInt } from '../crypto/fixture.ts';
 
 const hex = (h: string): Uint8Array => hexToBytes(h)!;
 
-describe('the vectors through the native backend', () => {
+// The server's backend (with the EC addon: test/server/ec-addon.test.ts requires it built) and node:crypto alone.
+const BACKENDS = [nativeBackend, nodeCryptoBackend] as const;
+
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('the vectors through the %s backend', (_name, backend) => {
   it.each(fixture.kam3.map((v) => [v.id, v] as const))('%s', (_id, v) => {
     const alg = getAlgorithm(v.algorithm)!;
-    const r = serverKs1(alg, { K_c1: hex(v.K_c1), J: hex(v.J), S_s1: hexInt(v.S_s1) }, nativeBackend);
+    const r = serverKs1(alg, { K_c1: hex(v.K_c1), J: hex(v.J), S_s1: hexInt(v.S_s1) }, backend);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(int(r.value.K_s1)).toBe(hexInt(v.K_s1));
@@ -42,9 +45,11 @@ describe('native and pure backends agree', () => {
           const J = clientKc1(alg, randomSecret(alg, random)); // any valid element serves as a verifier
           const S_s1 = randomSecret(alg, random);
           const pure = serverKs1(alg, { K_c1, J, S_s1 }, pureBackend);
-          const native = serverKs1(alg, { K_c1, J, S_s1 }, nativeBackend);
-          expect(native.ok && bytesToHex(native.value.K_s1)).toBe(pure.ok && bytesToHex(pure.value.K_s1));
-          expect(native.ok && bytesToHex(native.value.z)).toBe(pure.ok && bytesToHex(pure.value.z));
+          for (const backend of BACKENDS) {
+            const native = serverKs1(alg, { K_c1, J, S_s1 }, backend);
+            expect(native.ok && bytesToHex(native.value.K_s1)).toBe(pure.ok && bytesToHex(pure.value.K_s1));
+            expect(native.ok && bytesToHex(native.value.z)).toBe(pure.ok && bytesToHex(pure.value.z));
+          }
         }),
         { numRuns: alg.name.includes('4096') ? 2 : 6 },
       );

@@ -15,7 +15,7 @@ import { int } from '../../src/crypto/encoding.ts';
 import { clientKc1, randomSecret } from '../../src/crypto/kam3.ts';
 import { ecClientZ, ecCurve, encodePoint, pointOf } from '../../src/crypto/kam3-ec.ts';
 import { serverKeyExchange } from '../../src/server/kex.ts';
-import { nativeBackend } from '../../src/server/native-backend.ts';
+import { nodeCryptoBackend } from '../../src/server/native-backend.ts';
 import { serverKs1Random } from '../../src/crypto/kam3.ts';
 
 const P256 = getAlgorithm('iso-kam3-ec-p256-sha256')!;
@@ -23,14 +23,14 @@ const Point = ecCurve(P256);
 const r = Point.Fn.ORDER;
 const random = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
 
-/** nativeBackend, counting secret multiplications by the exact path (a fallback of the x-only one). */
+/** nodeCryptoBackend, counting secret multiplications by the exact path (a fallback of the x-only one). */
 function counting(): { backend: KexBackend; exact: () => number } {
   let exact = 0;
   const backend: KexBackend = {
-    ...nativeBackend,
+    ...nodeCryptoBackend,
     ecMultiply: (alg, P, k, secret) => {
       if (secret) exact++;
-      return nativeBackend.ecMultiply(alg, P, k, secret);
+      return nodeCryptoBackend.ecMultiply(alg, P, k, secret);
     },
   };
   return { backend, exact: () => exact };
@@ -77,15 +77,15 @@ describe('sign-randomised P-256 exchange against hostile K_c1', () => {
     const J = verifierJ(P256, pi);
     const piN = int(pi) % r;
     const S_c1 = randomSecret(P256, random);
-    const first = serverKs1Random(P256, { K_c1: clientKc1(P256, S_c1), J }, random, nativeBackend);
+    const first = serverKs1Random(P256, { K_c1: clientKc1(P256, S_c1), J }, random, nodeCryptoBackend);
     expect(first.ok).toBe(true);
     if (!first.ok) return;
     // reflecting K_s1 as K_c1: the attacker does not know its scalar, so only the server's own consistency
     // (both paths agree on the same input) can be checked; the answer must be a valid exchange, not a throw.
-    const reflected = serverKs1Random(P256, { K_c1: first.value.K_s1, J }, random, nativeBackend);
+    const reflected = serverKs1Random(P256, { K_c1: first.value.K_s1, J }, random, nodeCryptoBackend);
     expect(reflected.ok).toBe(true);
     const minusJ = encodePoint(P256, Point.BASE.multiply(r - piN))!;
-    const got = serverKs1Random(P256, { K_c1: minusJ, J }, random, nativeBackend);
+    const got = serverKs1Random(P256, { K_c1: minusJ, J }, random, nodeCryptoBackend);
     expect(got.ok).toBe(true);
     if (got.ok) {
       const z = ecClientZ(P256, { S_c1: r - piN, K_c1: minusJ, K_s1: got.value.K_s1, pi: int(pi) });

@@ -17,7 +17,7 @@ import { curveOf, squareRoot } from '../../src/crypto/ec-scalar-mult.ts';
 import { int } from '../../src/crypto/encoding.ts';
 import { clientKc1, clientZ, randomSecret, serverKs1, serverKs1Random } from '../../src/crypto/kam3.ts';
 import { ecCurve, pointOf } from '../../src/crypto/kam3-ec.ts';
-import { nativeBackend } from '../../src/server/native-backend.ts';
+import { nodeCryptoBackend } from '../../src/server/native-backend.ts';
 
 const P256 = getAlgorithm('iso-kam3-ec-p256-sha256')!;
 const P521 = getAlgorithm('iso-kam3-ec-p521-sha512')!;
@@ -66,7 +66,7 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
           const p = parties(alg, seededRandom(seed));
           const random = seededRandom(Uint8Array.from(seed, (b) => b ^ 0x5a));
           const replay = seededRandom(Uint8Array.from(seed, (b) => b ^ 0x5a));
-          const got = serverKs1Random(alg, { K_c1: p.K_c1, J: p.J }, random, nativeBackend);
+          const got = serverKs1Random(alg, { K_c1: p.K_c1, J: p.J }, random, nodeCryptoBackend);
           const { S, parity } = draws(alg, replay);
           expect(got.ok).toBe(true);
           if (!got.ok) return;
@@ -94,7 +94,7 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
         const p = parties(P256, seededRandom(seed));
-        const native = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed.slice().reverse()), nativeBackend);
+        const native = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed.slice().reverse()), nodeCryptoBackend);
         const pure = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed.slice().reverse()), pureWithXOnly);
         expect(hex(native)).toBe(hex(pure));
       }),
@@ -109,7 +109,7 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
     for (let i = 0; i < 64 && !found; i++) {
       const seed = new Uint8Array(randomBytes(32));
       const p = parties(P256, seededRandom(seed));
-      const got = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed), nativeBackend);
+      const got = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed), nodeCryptoBackend);
       const { S } = draws(P256, seededRandom(seed));
       if (hex(got) === hex(serverKs1(P256, { K_c1: p.K_c1, J: p.J, S_s1: r - S }, pureBackend)) && hex(got) !== hex(serverKs1(P256, { K_c1: p.K_c1, J: p.J, S_s1: S }, pureBackend))) {
         found = { seed, S, p };
@@ -118,7 +118,7 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
     expect(found).toBeDefined();
     const { seed, S, p } = found!;
     const exact = hex(serverKs1(P256, { K_c1: p.K_c1, J: p.J, S_s1: S }, pureBackend));
-    const x = nativeBackend.ecXOnly!;
+    const x = nodeCryptoBackend.ecXOnly!;
     const variants: Record<string, EcXOnly> = {
       'no point taken': { withSecret: (alg, k, use) => x.withSecret(alg, k, () => use(() => undefined)), lift: x.lift },
       'second batch not taken': {
@@ -149,7 +149,7 @@ describe('serverKs1Random, sign-randomised (x-only) path', () => {
       },
     };
     for (const [what, ecXOnly] of Object.entries(variants)) {
-      const got = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed), { ...nativeBackend, ecXOnly });
+      const got = serverKs1Random(P256, { K_c1: p.K_c1, J: p.J }, seededRandom(seed), { ...nodeCryptoBackend, ecXOnly });
       expect(hex(got), what).toBe(exact);
     }
   });
@@ -162,20 +162,20 @@ describe('the native x-only primitives', () => {
     for (let i = 0; i < 6; i++) {
       const k = (int(randomBytes(40)) % (r - 1n)) + 1n;
       const pts = [Point.BASE.multiply((int(randomBytes(40)) % (r - 1n)) + 1n), Point.fromAffine(Point.BASE.double().toAffine()), Point.BASE.negate()];
-      const xs = nativeBackend.ecXOnly!.withSecret(P256, k, (xOf) => [xOf(pts.slice(0, 1)), xOf(pts.slice(1))]);
+      const xs = nodeCryptoBackend.ecXOnly!.withSecret(P256, k, (xOf) => [xOf(pts.slice(0, 1)), xOf(pts.slice(1))]);
       expect(xs.flat()).toEqual(pts.map((P) => pureBackend.ecMultiply(P256, P, k, true).toAffine().x));
     }
-    expect(nativeBackend.ecXOnly!.withSecret(P256, 5n, (xOf) => xOf([Point.ZERO]))).toBeUndefined();
+    expect(nodeCryptoBackend.ecXOnly!.withSecret(P256, 5n, (xOf) => xOf([Point.ZERO]))).toBeUndefined();
   });
 
   it('withSecret refuses to nest (one secret ECDH object per curve)', () => {
-    expect(() => nativeBackend.ecXOnly!.withSecret(P256, 3n, () => nativeBackend.ecXOnly!.withSecret(P256, 4n, () => 0))).toThrow(/nested/);
+    expect(() => nodeCryptoBackend.ecXOnly!.withSecret(P256, 3n, () => nodeCryptoBackend.ecXOnly!.withSecret(P256, 4n, () => 0))).toThrow(/nested/);
     // and is usable again afterwards
-    expect(nativeBackend.ecXOnly!.withSecret(P256, 2n, (xOf) => xOf([ecCurve(P256).BASE]))).toEqual([ecCurve(P256).BASE.double().toAffine().x]);
+    expect(nodeCryptoBackend.ecXOnly!.withSecret(P256, 2n, (xOf) => xOf([ecCurve(P256).BASE]))).toEqual([ecCurve(P256).BASE.double().toAffine().x]);
   });
 
   it('P-521 (multiplied by the pure backend) takes no point: the exact path runs', () => {
-    expect(nativeBackend.ecXOnly!.withSecret(P521, 3n, (xOf) => xOf([ecCurve(P521).BASE]))).toBeUndefined();
+    expect(nodeCryptoBackend.ecXOnly!.withSecret(P521, 3n, (xOf) => xOf([ecCurve(P521).BASE]))).toBeUndefined();
   });
 
   it('lift is the square root with the asked parity, undefined for an x of no point, on both curves', () => {
@@ -186,11 +186,11 @@ describe('the native x-only primitives', () => {
         const x = int(randomBytes(Point.Fp.BYTES)) % Point.Fp.ORDER;
         const want = pureXOnly.lift(alg, x, 0);
         if (want === undefined) none++;
-        expect(nativeBackend.ecXOnly!.lift(alg, x, 0)).toBe(want);
-        expect(nativeBackend.ecXOnly!.lift(alg, x, 1)).toBe(pureXOnly.lift(alg, x, 1));
+        expect(nodeCryptoBackend.ecXOnly!.lift(alg, x, 0)).toBe(want);
+        expect(nodeCryptoBackend.ecXOnly!.lift(alg, x, 1)).toBe(pureXOnly.lift(alg, x, 1));
       }
       expect(none).toBeGreaterThan(3); // about half of all x have no point
-      expect(nativeBackend.ecXOnly!.lift(alg, Point.Fp.ORDER, 0)).toBeUndefined();
+      expect(nodeCryptoBackend.ecXOnly!.lift(alg, Point.Fp.ORDER, 0)).toBeUndefined();
     }
   });
 
@@ -200,13 +200,13 @@ describe('the native x-only primitives', () => {
         const element = new Uint8Array(randomBytes(alg.elementLength));
         element[0]! &= i % 2 === 0 ? 0x01 : 0xff; // mostly below 2p, some above
         const plain = pointOf(alg, element, 'kc1');
-        const lifted = pointOf(alg, element, 'kc1', nativeBackend.ecXOnly!.lift);
+        const lifted = pointOf(alg, element, 'kc1', nodeCryptoBackend.ecXOnly!.lift);
         expect(lifted.ok).toBe(plain.ok);
         if (plain.ok && lifted.ok) expect(lifted.value.equals(plain.value)).toBe(true);
         if (!plain.ok && !lifted.ok) expect(lifted.error.code).toBe(plain.error.code);
       }
       const good = clientKc1(alg, 12345n);
-      expect(pointOf(alg, good, 'kc1', (a, x, parity) => nativeBackend.ecXOnly!.lift(a, x, parity)! + 2n).ok).toBe(false);
+      expect(pointOf(alg, good, 'kc1', (a, x, parity) => nodeCryptoBackend.ecXOnly!.lift(a, x, parity)! + 2n).ok).toBe(false);
     }
   });
 });
