@@ -12,7 +12,9 @@
  * and Q must be null, so OpenSSL takes its constant-time path for one point (ecp_nistz256_windowed_mul /
  * ec_scalar_mul_ladder), and the scalar is marked BN_FLG_CONSTTIME.
  *
- * Every argument error throws a TypeError or RangeError; nothing here logs. Scalars, intermediate points and
+ * Every argument error throws a TypeError or RangeError; nothing here logs, and OpenSSL's own errors are popped
+ * from the thread's error queue (which node:crypto reads) before returning. Linked with -z now: a Node that does
+ * not export one of these OpenSSL symbols fails to load it (ec-addon.ts falls back) instead of aborting mid-call. Scalars, intermediate points and
  * the output octets are cleansed before they are freed (the returned Buffer is a copy: the caller wipes it).
  * src/server/ec-addon.ts loads it; test/server/ec-addon.test.ts checks it against the pure arithmetic.
  */
@@ -20,6 +22,7 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +77,14 @@ static napi_value mul(napi_env env, napi_callback_info info) {
   if (napi_get_instance_data(env, (void **)&c) != napi_ok || c == NULL) return fail(env, 0, "ec_mul: not initialised");
   if (argc != 6) return fail(env, 0, "ec_mul: mul(curve, g, P, k, Q, secret) takes six arguments");
 
+  /* The whole string's UTF-8 length first: a short buffer truncates ("P-256€" would read as "P-256"). */
   char name[8];
   size_t name_len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) != napi_ok) return fail(env, 0, "ec_mul: curve must be a string");
-  if (name_len != 5 || strcmp(name, "P-256") != 0) return fail(env, 1, "ec_mul: curve must be \"P-256\"");
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &name_len) != napi_ok) return fail(env, 0, "ec_mul: curve must be a string");
+  if (name_len != 5 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) != napi_ok || name_len != 5 ||
+      strcmp(name, "P-256") != 0) {
+    return fail(env, 1, "ec_mul: curve must be \"P-256\"");
+  }
 
   const unsigned char *g = NULL, *P = NULL, *k = NULL, *Q = NULL;
   size_t g_len = 0, P_len = 0, k_len = 0, Q_len = 0;
@@ -107,6 +114,8 @@ static napi_value mul(napi_env env, napi_callback_info info) {
   unsigned char out[MAX_POINT];
   size_t out_len = 0;
   int infinity = 0;
+  /* OpenSSL's errors (a point off the curve) stay off the thread's queue, where node:crypto would report them as its own. */
+  ERR_set_mark();
   BN_CTX *ctx = BN_CTX_new();
   BIGNUM *gb = has_g ? BN_bin2bn(g, (int)g_len, NULL) : NULL;
   BIGNUM *kb = has_k ? BN_bin2bn(k, (int)k_len, NULL) : NULL;
@@ -151,6 +160,7 @@ done:
   EC_POINT_clear_free(Qp);
   EC_POINT_clear_free(R);
   BN_CTX_free(ctx);
+  ERR_pop_to_mark();
   if (error != NULL) {
     OPENSSL_cleanse(out, sizeof out);
     return fail(env, range, error);
