@@ -41,6 +41,7 @@ const give = (why) => {
 };
 if (!nodeGyp) give('npm\'s node-gyp was not found');
 const args = [nodeGyp, 'rebuild', '--silent', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
-const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+// Bounded: node-gyp downloads headers when it finds none, and a network that drops packets must not hang npm ci.
+const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
 if (r.status !== 0 || !existsSync(addon)) give(r.error ? String(r.error) : `node-gyp exited with ${r.status}`);
 console.log('native addon built: native/ec-mul/build/Release/ec_mul.node');

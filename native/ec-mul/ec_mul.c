@@ -14,8 +14,9 @@
  *
  * Every argument error throws a TypeError or RangeError; nothing here logs, and OpenSSL's own errors are popped
  * from the thread's error queue (which node:crypto reads) before returning. Linked with -z now: a Node that does
- * not export one of these OpenSSL symbols fails to load it (ec-addon.ts falls back) instead of aborting mid-call. Scalars, intermediate points and
- * the output octets are cleansed before they are freed (the returned Buffer is a copy: the caller wipes it).
+ * not export one of these OpenSSL symbols fails to load it (ec-addon.ts falls back) instead of aborting mid-call.
+ * Scalars, intermediate points and the output octets are cleansed before they are freed (the returned Buffer is
+ * a copy: the caller wipes it).
  * src/server/ec-addon.ts loads it; test/server/ec-addon.test.ts checks it against the pure arithmetic.
  */
 #include <node_api.h>

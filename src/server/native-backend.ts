@@ -302,9 +302,8 @@ function ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): 
 /**
  * Whole-point products by the native addon (ec-addon.ts: OpenSSL's EC_POINT_mul), for the curves it takes.
  * Scalars go over as octets, wiped after the call (encoding.ts octets() passes through a hex string, which, like
- * the bigint itself, cannot be wiped). An error of the addon
- * (it refuses what breaks its rules; kam3-ec.ts only passes checked points) gives undefined: the caller then
- * computes the same products the other way.
+ * the bigint itself, cannot be wiped). An error of the addon (it refuses what breaks its rules; kam3-ec.ts only
+ * passes checked points) gives undefined: the caller then computes the same products the other way.
  */
 export function wholeBy(ec: NativeEc): EcWhole {
   return Object.freeze({
