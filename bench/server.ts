@@ -14,7 +14,8 @@
  *
  * The two rates of the first ratio are measured in interleaved rounds (without, with, without, with …) and the
  * median of the per-round ratios is printed with its range: on a shared machine one window of each moved the
- * ratio by ±0.3 between runs.
+ * ratio by ±0.3 between runs. The load generator's own CPU per request is printed too: on two shared cores its
+ * work (a vkc to compute and a vks to check per authenticated request) counts against the server's requests/s.
  *
  *   npm run bench:server [-- --seconds 2 --rounds 5 --sessions 32]
  */
@@ -90,6 +91,8 @@ interface Rate {
   perSecond: number;
   /** Requests per CPU-second of the server process (undefined without /proc). */
   perCpuSecond: number | undefined;
+  /** CPU µs of this process (the load generator) per request. */
+  generatorUs: number;
 }
 
 /** Requests/s over SECONDS with `workers` concurrent loops, each awaiting its previous response. */
@@ -98,6 +101,7 @@ async function run(t: Target, workers: number, one: (w: number) => Promise<void>
   let done = 0;
   const start = performance.now();
   const cpu0 = cpuSeconds(t.child.pid);
+  const own0 = process.cpuUsage();
   await Promise.all(Array.from({ length: workers }, async (_, w) => {
     while (Date.now() < end) {
       await one(w);
@@ -105,8 +109,9 @@ async function run(t: Target, workers: number, one: (w: number) => Promise<void>
     }
   }));
   const cpu1 = cpuSeconds(t.child.pid);
+  const own = process.cpuUsage(own0);
   const perCpuSecond = cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0 ? done / (cpu1 - cpu0) : undefined;
-  return { perSecond: done / ((performance.now() - start) / 1000), perCpuSecond };
+  return { perSecond: done / ((performance.now() - start) / 1000), perCpuSecond, generatorUs: (own.user + own.system) / Math.max(done, 1) };
 }
 
 async function plainRate(t: Target, agent: http.Agent): Promise<Rate> {
@@ -148,7 +153,7 @@ const fmt = (n: number): string => n.toFixed(0).padStart(7);
 const spread = (xs: number[]): string => `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} over ${xs.length} rounds)`;
 const medianRate = (xs: Rate[]): Rate => {
   const cpu = xs.flatMap((x) => (x.perCpuSecond === undefined ? [] : [x.perCpuSecond]));
-  return { perSecond: median(xs.map((x) => x.perSecond)), perCpuSecond: cpu.length === xs.length ? median(cpu) : undefined };
+  return { perSecond: median(xs.map((x) => x.perSecond)), perCpuSecond: cpu.length === xs.length ? median(cpu) : undefined, generatorUs: median(xs.map((x) => x.generatorUs)) };
 };
 
 async function main(): Promise<void> {
@@ -180,7 +185,8 @@ async function main(): Promise<void> {
     const c = await mutualRate(cold, agent);
     const p = medianRate(rounds.map((x) => x.p));
     const m = medianRate(rounds.map((x) => x.m));
-    const perCpu = (x: Rate): string => (x.perCpuSecond === undefined ? '' : `   ${fmt(x.perCpuSecond)} per server CPU-second (${(1e6 / x.perCpuSecond).toFixed(0)} µs each)`);
+    const perCpu = (x: Rate): string =>
+      `${x.perCpuSecond === undefined ? '' : `   ${fmt(x.perCpuSecond)} per server CPU-second (${(1e6 / x.perCpuSecond).toFixed(0)} µs each)`}; load generator ${x.generatorUs.toFixed(0)} µs each`;
     console.log(`  without authentication:         ${fmt(p.perSecond)} req/s${perCpu(p)}   (medians of ${ROUNDS} rounds)`);
     console.log(`  Mutual, sessions in memory:     ${fmt(m.perSecond)} req/s${perCpu(m)}   (medians of ${ROUNDS} rounds)`);
     console.log(`  Mutual, sessions in Redis:      ${fmt(r.perSecond)} req/s${perCpu(r)}`);
