@@ -466,11 +466,13 @@ function guarded<T>(input: unknown, run: (sc: Scanner) => T): Result<T> {
  * `invalid` list. The error message starts with the reason word (`expected-comma: …`).
  */
 export function parseChallenges(fieldValue: string): Result<Challenge[]> {
-  if (typeof fieldValue === 'string') {
-    const simple = simpleChallenge(fieldValue);
-    if (simple !== undefined) return ok([simple]);
-  }
-  return fullScan(fieldValue);
+  return simpleOr(fieldValue, fullScan);
+}
+
+/** The field as one challenge by {@link simpleChallenge} when it takes it, else by `full` (one grammar either way). */
+function simpleOr(fieldValue: string, full: (fieldValue: string) => Result<Challenge[]>): Result<Challenge[]> {
+  const simple = typeof fieldValue === 'string' ? simpleChallenge(fieldValue) : undefined;
+  return simple !== undefined ? ok([simple]) : full(fieldValue);
 }
 
 /** {@link parseChallenges} by the full scanner alone (the tests hold {@link simpleChallenge} to it). */
@@ -542,11 +544,7 @@ export function simpleChallenge(s: string): Challenge | undefined {
  * verified response); the strictness of the full scan only differs for what that path leaves to it.
  */
 export function parseControlEntries(fieldValue: string): Result<Challenge[]> {
-  if (typeof fieldValue === 'string') {
-    const simple = simpleChallenge(fieldValue);
-    if (simple !== undefined) return ok([simple]);
-  }
-  return controlEntriesFullScan(fieldValue);
+  return simpleOr(fieldValue, controlEntriesFullScan);
 }
 
 /** {@link parseControlEntries} by the full scanner alone (for the tests). */

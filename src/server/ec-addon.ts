@@ -17,6 +17,9 @@ export interface NativeEc {
   mul(curve: 'P-256', g: Uint8Array | null, P: Uint8Array | null, k: Uint8Array | null, Q: Uint8Array | null, secret: boolean): Uint8Array | null;
 }
 
+/** The one algorithm whose exchange the addon computes (P-521 stays with the pure code: docs/decisions.md). */
+export const ADDON_ALGORITHM = 'iso-kam3-ec-p256-sha256';
+
 /** Where the addon is built (relative to this file: src/server → native/ec-mul/build/Release). */
 export const NATIVE_EC_PATH = '../../native/ec-mul/build/Release/ec_mul.node';
 
@@ -39,6 +42,6 @@ export const nativeEcProblem: string | undefined = loaded.problem;
 
 /** A warning for the server's console when P-256 areas run without the addon; undefined when it is loaded or not needed. */
 export function addonNotice(algorithms: readonly string[]): string | undefined {
-  if (nativeEc || !algorithms.includes('iso-kam3-ec-p256-sha256')) return undefined;
+  if (nativeEc || !algorithms.includes(ADDON_ALGORITHM)) return undefined;
   return `P-256 key exchanges use node:crypto's ECDH, about twice the CPU: the native addon is ${nativeEcProblem ?? 'missing'}`;
 }

@@ -34,7 +34,7 @@ import { pureBackend, type CurvePoint, type EcWhole, type EcXOnly, type KexBacke
 import { int, octets } from '../crypto/encoding.ts';
 import { curveRhs, ecCurve } from '../crypto/kam3-ec.ts';
 import { invertBlinded, type ModpGroup } from '../crypto/modp.ts';
-import { nativeEc, type NativeEc } from './ec-addon.ts';
+import { ADDON_ALGORITHM, nativeEc, type NativeEc } from './ec-addon.ts';
 
 type CurvePointCons = ReturnType<typeof ecCurve>;
 
@@ -308,7 +308,7 @@ function ecMultiply(alg: Algorithm, P: CurvePoint, k: bigint, secret: boolean): 
 export function wholeBy(ec: NativeEc): EcWhole {
   return Object.freeze({
     mulAdd(alg: Algorithm, t: { g?: bigint; P?: Uint8Array; k?: bigint; Q?: Uint8Array }, secret: boolean): Uint8Array | null | undefined {
-      if (alg.name !== 'iso-kam3-ec-p256-sha256') return undefined; // P-521: the pure code is faster than OpenSSL's (docs/decisions.md)
+      if (alg.name !== ADDON_ALGORITHM) return undefined;
       const len = ecCurve(alg).Fn.BYTES;
       const g = t.g === undefined ? null : octets(t.g, len);
       const k = t.k === undefined ? null : octets(t.k, len);
